@@ -1,0 +1,233 @@
+"""Command line: parse options, call the engine, pick a reporter, choose the exit code.
+
+Exit codes: 0 nothing found, 1 diagnostics, 2 usage or configuration error,
+3 internal error (a rule crashed on some file; everything else was still checked).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from layerlint import __version__
+from layerlint.errors import UserError
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(code.strip().upper() for code in value.split(",") if code.strip())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"layerlint: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="layerlint")
+def main() -> None:
+    """Architecture checker and linter for FastAPI + SQLAlchemy 2.0 + Pydantic v2."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github", "junit"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--select", help="Comma-separated codes or prefixes to enable (replaces the configured selection).")
+@click.option("--extend-select", help="Codes or prefixes to enable on top of the selection.")
+@click.option("--ignore", help="Codes or prefixes to disable.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Use this pyproject.toml.")
+@click.option("--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+def check(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output: Path | None,
+    select: str | None,
+    extend_select: str | None,
+    ignore: str | None,
+    config_file: Path | None,
+    no_cache: bool,
+    jobs: int | None,
+) -> None:
+    """Check PATHS (default: the current directory) and report diagnostics."""
+    try:
+        code = _check(paths, output_format, output, _codes(select), _codes(extend_select), _codes(ignore), config_file, no_cache, jobs)
+    except UserError as error:
+        _fail(str(error))
+        return
+    sys.exit(code)
+
+
+def _check(
+    paths: Sequence[Path],
+    output_format: str,
+    output: Path | None,
+    select: tuple[str, ...] | None,
+    extend_select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    config_file: Path | None,
+    no_cache: bool,
+    jobs: int | None,
+) -> int:
+    from layerlint.config import load_config
+    from layerlint.engine import RunOptions, run
+    from layerlint.report import ReportContext, get_reporter
+    from layerlint.rules import all_rules
+    from layerlint.selection import validate_codes
+
+    cwd = Path.cwd()
+    targets = [(cwd / p).resolve() for p in (paths or (Path("."),))]
+    for target, shown in zip(targets, paths or (Path("."),), strict=True):
+        if not target.exists():
+            raise UserError(f"{shown}: no such file or directory")
+    for option, codes in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
+        if codes is not None:
+            validate_codes(codes, lambda problem, o=option: UserError(f"{o}: {problem}"))
+    start = Path(os.path.commonpath([str(t) for t in targets]))
+    config = load_config(start, config_file.resolve() if config_file else None)
+    only = _only_paths(targets, config.root)
+    options = RunOptions(
+        select=select,
+        extend_select=extend_select or (),
+        ignore=ignore or (),
+        use_cache=not no_cache,
+        jobs=jobs,
+        only_paths=only,
+    )
+    result = run(config, options, progress=_progress_callback(output_format, output))
+    diagnostics = [_relative_to_cwd(d, config.root, cwd) for d in result.diagnostics]
+    context = ReportContext(
+        tool_version=__version__,
+        files_checked=result.files_checked,
+        rules=all_rules(),
+        source_lines=_source_lines(diagnostics, cwd),
+        root_uri=cwd.as_uri() + "/",
+        color=output is None and output_format == "text" and _color_wanted(),
+    )
+    text = get_reporter(output_format)(diagnostics, context)
+    if output is not None:
+        _write_report(output, text)
+    else:
+        click.echo(text, nl=False)
+    if result.internal_errors:
+        return EXIT_INTERNAL
+    return EXIT_FOUND if diagnostics else EXIT_OK
+
+
+def _only_paths(targets: Sequence[Path], root: Path) -> tuple[str, ...] | None:
+    only: list[str] = []
+    for target in targets:
+        if target == root:
+            return None
+        try:
+            only.append(target.relative_to(root).as_posix())
+        except ValueError:
+            continue
+    return tuple(only)
+
+
+def _relative_to_cwd(diagnostic: object, root: Path, cwd: Path) -> object:
+    from dataclasses import replace
+
+    from layerlint.diagnostics import Diagnostic
+
+    assert isinstance(diagnostic, Diagnostic)
+    absolute = root / diagnostic.path if diagnostic.path != "." else root
+    shown = os.path.relpath(absolute, cwd).replace(os.sep, "/")
+    return replace(diagnostic, path=shown)
+
+
+def _source_lines(diagnostics: Sequence[object], cwd: Path) -> dict[str, list[str]]:
+    from layerlint.diagnostics import Diagnostic
+
+    lines: dict[str, list[str]] = {}
+    for diagnostic in diagnostics:
+        assert isinstance(diagnostic, Diagnostic)
+        if diagnostic.path in lines:
+            continue
+        try:
+            data = (cwd / diagnostic.path).read_bytes()
+        except OSError:
+            lines[diagnostic.path] = []
+            continue
+        lines[diagnostic.path] = data.decode("utf-8", errors="replace").splitlines()
+    return lines
+
+
+def _color_wanted() -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _progress_callback(output_format: str, output: Path | None) -> object:
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    from layerlint.progress import ProgressBar
+
+    return ProgressBar()
+
+
+def _write_report(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"{path}: cannot write report: {error.strerror or error}") from None
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+def rules(output_format: str) -> None:
+    """List every rule: code, name, default, fixable, summary."""
+    from layerlint.docs import rules_table
+
+    click.echo(rules_table(markdown=output_format == "markdown"))
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain a rule: rationale, examples, options."""
+    from layerlint.docs import explain_rule
+    from layerlint.rules import all_rules
+
+    rule = all_rules().get(code.strip().upper())
+    if rule is None:
+        _fail(f"unknown rule code {code!r} (see `layerlint rules`)")
+        return
+    click.echo(explain_rule(rule))
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path), default=Path("."))
+@click.option("--format", "output_format", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--no-cache", is_flag=True)
+def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bool) -> None:
+    """Show the layers and the import edges between them."""
+    try:
+        from layerlint.config import load_config
+        from layerlint.engine import RunOptions, run
+        from layerlint.layer_graph import render_layer_graph
+
+        config = load_config(path.resolve(), config_file.resolve() if config_file else None)
+        result = run(config, RunOptions(use_cache=not no_cache, select=("LL1",)))
+    except UserError as error:
+        _fail(str(error))
+        return
+    assert result.project is not None
+    click.echo(render_layer_graph(result.project, output_format))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

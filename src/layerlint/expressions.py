@@ -1,0 +1,177 @@
+"""Summaries of libCST expressions as plain data (dotted names, literals, calls)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from layerlint.facts import OTHER, Dotted, Value
+
+_MAX_DEPTH = 4
+_GENERATOR_TYPES = frozenset(
+    {"Generator", "AsyncGenerator", "Iterator", "AsyncIterator", "Iterable", "AsyncIterable"}
+)
+_TRANSPARENT_WRAPPERS = frozenset({"Optional", "Annotated", "Final", "ClassVar", "Required"})
+
+
+def dotted_name(node: cst.CSTNode) -> Dotted | None:
+    """``a.b.c`` as ``('a', 'b', 'c')``; None for anything that is not a plain dotted name."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        parts.reverse()
+        return tuple(parts)
+    return None
+
+
+def callee_of(call: cst.Call) -> Dotted:
+    """The dotted callee of a call; ``('?', attr)`` for a method on an unnamed receiver."""
+    dotted = dotted_name(call.func)
+    if dotted is not None:
+        return dotted
+    if isinstance(call.func, cst.Attribute):
+        return ("?", call.func.attr.value)
+    return ("?",)
+
+
+def literal_int(node: cst.Integer) -> int | None:
+    """The integer value of a literal, or None when it does not parse."""
+    try:
+        return int(node.value.replace("_", ""), 0)
+    except ValueError:
+        return None
+
+
+def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
+    """A Value describing ``node``, nested at most a few levels deep."""
+    if isinstance(node, cst.Await):
+        return summarize(node.expression, depth)
+    if isinstance(node, cst.Name):
+        if node.value in ("True", "False"):
+            return Value("bool", literal=node.value == "True")
+        if node.value == "None":
+            return Value("none")
+        return Value("name", (node.value,))
+    if isinstance(node, cst.Attribute):
+        dotted = dotted_name(node)
+        return Value("name", dotted) if dotted else OTHER
+    if isinstance(node, cst.Integer):
+        return Value("int", literal=literal_int(node))
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        evaluated = _string_value(node)
+        return Value("str", literal=evaluated) if evaluated is not None else Value("fstring")
+    if isinstance(node, cst.FormattedString):
+        return Value("fstring")
+    if depth >= _MAX_DEPTH:
+        return OTHER
+    if isinstance(node, cst.Call):
+        return _summarize_call(node, depth)
+    if isinstance(node, cst.List | cst.Tuple | cst.Set):
+        return Value(
+            "list",
+            elements=tuple(
+                summarize(el.value, depth + 1) for el in node.elements if isinstance(el, cst.Element)
+            ),
+        )
+    if isinstance(node, cst.Dict):
+        pairs: list[tuple[str, Value]] = []
+        for el in node.elements:
+            if isinstance(el, cst.DictElement):
+                key = _string_value(el.key) if isinstance(el.key, cst.SimpleString) else None
+                if key is not None:
+                    pairs.append((key, summarize(el.value, depth + 1)))
+        return Value("dict", keywords=tuple(pairs))
+    if isinstance(node, cst.Subscript):
+        base = dotted_name(node.value)
+        elements = tuple(
+            summarize(el.slice.value, depth + 1)
+            for el in node.slice
+            if isinstance(el.slice, cst.Index)
+        )
+        return Value("subscript", base or (), elements=elements)
+    if isinstance(node, cst.BinaryOperation):
+        return Value("binop", literal=type(node.operator).__name__)
+    return OTHER
+
+
+def _summarize_call(node: cst.Call, depth: int) -> Value:
+    args: list[Value] = []
+    keywords: list[tuple[str, Value]] = []
+    for arg in node.args:
+        if arg.keyword is not None:
+            keywords.append((arg.keyword.value, summarize(arg.value, depth + 1)))
+        elif not arg.star:
+            args.append(summarize(arg.value, depth + 1))
+    return Value("call", callee_of(node), keywords=tuple(keywords), elements=tuple(args))
+
+
+def _string_value(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - libCST raises plain errors on odd escapes
+            return None
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        return value
+    return None
+
+
+def annotation_parts(node: cst.BaseExpression | None) -> tuple[Dotted | None, tuple[Dotted, ...], Value | None]:
+    """Primary type, its type arguments, and any ``Depends(...)`` inside ``Annotated``.
+
+    ``Optional[X]``, ``X | None``, ``Annotated[X, ...]`` and string annotations unwrap
+    to ``X``; ``AsyncGenerator[X, None]`` and friends unwrap to ``X`` as FastAPI does.
+    """
+    depends: Value | None = None
+    for _ in range(_MAX_DEPTH):
+        if node is None:
+            return None, (), depends
+        if isinstance(node, cst.SimpleString):
+            text = _string_value(node)
+            if text is None:
+                return None, (), depends
+            try:
+                node = cst.parse_expression(text)
+            except cst.ParserSyntaxError:
+                return None, (), depends
+            continue
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            node = _non_none_side(node)
+            continue
+        if isinstance(node, cst.Subscript):
+            base = dotted_name(node.value)
+            slices = [el.slice.value for el in node.slice if isinstance(el.slice, cst.Index)]
+            if base and base[-1] in _TRANSPARENT_WRAPPERS and slices:
+                for extra in slices[1:]:
+                    if isinstance(extra, cst.Call) and callee_of(extra)[-1] in ("Depends", "Security"):
+                        depends = summarize(extra)
+                node = slices[0]
+                continue
+            if base and base[-1] == "Union":
+                non_none = [s for s in slices if not (isinstance(s, cst.Name) and s.value == "None")]
+                if len(non_none) == 1:
+                    node = non_none[0]
+                    continue
+            if base and base[-1] in _GENERATOR_TYPES and slices:
+                node = slices[0]
+                continue
+            args = tuple(d for d in (_primary(s) for s in slices) if d is not None)
+            return base, args, depends
+        return dotted_name(node), (), depends
+    return None, (), depends
+
+
+def _primary(node: cst.BaseExpression) -> Dotted | None:
+    primary, _, _ = annotation_parts(node)
+    return primary
+
+
+def _non_none_side(node: cst.BinaryOperation) -> cst.BaseExpression:
+    if isinstance(node.right, cst.Name) and node.right.value == "None":
+        return node.left
+    if isinstance(node.left, cst.Name) and node.left.value == "None":
+        return node.right
+    return node.left

@@ -1,0 +1,195 @@
+"""Plain-data records the per-file pass produces and the project graph consumes.
+
+Everything here is frozen, picklable and free of libCST nodes, so it can cross process
+boundaries and live in the cache. Expressions are summarised as ``Value`` records: just
+enough for the project rules (dotted names, literals, call targets and keywords).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from layerlint.diagnostics import Diagnostic, Span
+
+Dotted = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A summary of an expression.
+
+    kind is one of: ``name`` (a dotted name), ``call`` (a call of ``dotted``), ``str``,
+    ``int``, ``bool``, ``none``, ``list`` (a list/tuple/set literal of ``elements``),
+    ``dict`` (keys in ``keywords``), ``subscript`` (``dotted[...]``), ``other``.
+    """
+
+    kind: str
+    dotted: Dotted = ()
+    literal: str | int | bool | None = None
+    keywords: tuple[tuple[str, Value], ...] = ()
+    elements: tuple[Value, ...] = ()
+
+    def keyword(self, name: str) -> Value | None:
+        """The value of keyword argument (or dict key) ``name``, if present."""
+        for key, value in self.keywords:
+            if key == name:
+                return value
+        return None
+
+
+OTHER = Value("other")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFact:
+    """One imported name. ``import a.b`` binds ``a``; ``from m import n as x`` binds ``x``."""
+
+    module: str
+    name: str | None
+    alias: str
+    span: Span
+    type_only: bool = False
+    local: bool = False
+
+    @property
+    def target(self) -> str:
+        """The dotted name this import refers to (a module, or a name inside one)."""
+        return f"{self.module}.{self.name}" if self.name else self.module
+
+
+@dataclass(frozen=True, slots=True)
+class ParamFact:
+    """A function parameter with what FastAPI would inject into it."""
+
+    name: str
+    annotation: Dotted | None
+    depends: Dotted | None = None
+    span: Span | None = None
+    annotation_args: tuple[Dotted, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CallFact:
+    """A call site. ``callee`` is the dotted callee (``('self', 'repo', 'get')``)."""
+
+    callee: Dotted
+    span: Span
+    args: tuple[Value, ...] = ()
+    keywords: tuple[tuple[str, Value], ...] = ()
+    # Exception types caught by the try statements around the call, innermost first.
+    handled_by: tuple[Dotted, ...] = ()
+
+    def keyword(self, name: str) -> Value | None:
+        """The value passed as keyword ``name``, if any."""
+        for key, value in self.keywords:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseFact:
+    """A ``raise``: the raised class (if a name) and the handlers around it."""
+
+    exception: Dotted | None
+    span: Span
+    constructed: bool
+    handled_by: tuple[Dotted, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnFact:
+    """A ``return`` of a value."""
+
+    value: Value
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFact:
+    """A function or method with everything the call graph needs."""
+
+    name: str
+    qualname: str
+    class_name: str | None
+    span: Span
+    is_async: bool
+    decorators: tuple[Value, ...]
+    params: tuple[ParamFact, ...]
+    returns: Dotted | None
+    calls: tuple[CallFact, ...]
+    raises: tuple[RaiseFact, ...]
+    returns_values: tuple[ReturnFact, ...] = ()
+    # Local bindings: ``x = Foo()``, ``x: T = ...``, ``with f() as x``.
+    locals: tuple[tuple[str, Value], ...] = ()
+    # ``self.x = ...`` assignments made in this method.
+    self_attributes: tuple[tuple[str, Value], ...] = ()
+    # Names of nested functions defined inside this one.
+    nested: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldFact:
+    """An annotated class attribute (a Pydantic field, a mapped column...)."""
+
+    name: str
+    annotation: Dotted | None
+    value: Value | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFact:
+    """A class with its bases, keywords (``table=True``) and attributes."""
+
+    name: str
+    span: Span
+    bases: tuple[Dotted, ...]
+    keywords: tuple[tuple[str, Value], ...]
+    decorators: tuple[Value, ...]
+    fields: tuple[FieldFact, ...]
+    # Plain class-level assignments (``model_config = ConfigDict(...)``).
+    attributes: tuple[tuple[str, Value], ...] = ()
+    # Assignments inside a nested ``class Config:``.
+    config_class: tuple[tuple[str, Value], ...] | None = None
+    methods: tuple[str, ...] = ()
+
+    def keyword(self, name: str) -> Value | None:
+        """A class keyword such as ``table``."""
+        for key, value in self.keywords:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    """Everything the per-file pass learned about one module, plus file-rule findings."""
+
+    path: str
+    module: str
+    is_package: bool
+    imports: tuple[ImportFact, ...] = ()
+    classes: tuple[ClassFact, ...] = ()
+    functions: tuple[FunctionFact, ...] = ()
+    assignments: tuple[tuple[str, Value], ...] = ()
+    calls: tuple[CallFact, ...] = ()
+    exports: tuple[str, ...] | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    parsed: bool = True
+    lines_of_code: int = 0
+    suppressions: tuple[tuple[int, tuple[str, ...] | None], ...] = field(default=())
+
+    def function(self, qualname: str) -> FunctionFact | None:
+        """The function or method with this qualified name, if defined here."""
+        for fn in self.functions:
+            if fn.qualname == qualname:
+                return fn
+        return None
+
+    def class_named(self, name: str) -> ClassFact | None:
+        """The top-level class ``name``, if defined here."""
+        for cls in self.classes:
+            if cls.name == name:
+                return cls
+        return None

@@ -1,0 +1,34 @@
+"""Helpers for testing rules: lint a small in-memory project through the real engine."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from layerlint.config import parse_config
+from layerlint.diagnostics import Diagnostic
+from layerlint.engine import RunOptions, run
+
+
+def write_project(root: Path, files: Mapping[str, str], config: str = "") -> None:
+    """Write ``files`` (path -> source) and a pyproject.toml under ``root``."""
+    (root / "pyproject.toml").write_text("[project]\nname = 'example'\n" + config)
+    for relative, source in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+
+
+def lint_files(
+    files: Mapping[str, str],
+    select: tuple[str, ...] | None = None,
+    config_table: Mapping[str, object] | None = None,
+) -> list[Diagnostic]:
+    """Diagnostics for an in-memory project (no cache, one process)."""
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        write_project(root, files)
+        config = parse_config(dict(config_table or {}), root)
+        result = run(config, RunOptions(select=select, use_cache=False, jobs=1))
+        return result.diagnostics
