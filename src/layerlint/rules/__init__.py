@@ -11,10 +11,19 @@ from layerlint.rules.base import FileRule, ProjectRule, Rule
 @cache
 def all_rules() -> Mapping[str, type[Rule]]:
     """Every rule by code (import of the family modules happens here, once)."""
-    from layerlint.rules import builtin, layering
+    from layerlint.rules import (
+        alembic,
+        builtin,
+        fastapi,
+        layering,
+        pydantic,
+        security,
+        services,
+        sqlalchemy,
+    )
 
     found: dict[str, type[Rule]] = {}
-    for family in (builtin, layering):
+    for family in (builtin, layering, fastapi, sqlalchemy, pydantic, services, alembic, security):
         for value in vars(family).values():
             if (
                 isinstance(value, type)
