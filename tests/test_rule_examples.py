@@ -30,7 +30,9 @@ def test_rule_example(rule: type[Rule], kind: str, index: int, example: Example)
     config = {"rules": {rule.code: dict(example.options)}} if example.options else None
     diagnostics = lint_files(example.files, select=_selection(rule), config_table=config)
     found = sorted((d.path, d.span.line) for d in diagnostics if d.code == rule.code)
-    expected = sorted((path, line) for path, lines in example.expected_lines(rule.code).items() for line in lines)
+    expected = sorted(
+        (path, line) for path, lines in example.expected_lines(rule.code).items() for line in lines
+    )
     assert [d for d in diagnostics if d.code == "LL000"] == []
     if kind == "valid":
         assert found == [], f"{rule.code} fired on valid code"

@@ -50,7 +50,7 @@ class FactsCache:
                 stored_key, entries = pickle.load(handle)
         except FileNotFoundError:
             return cache
-        except Exception:  # noqa: BLE001 - a corrupt cache is rebuilt, never fatal
+        except Exception:
             return cache
         if stored_key == key and isinstance(entries, dict):
             cache.entries = entries

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from layerlint import __version__
 from layerlint.errors import UserError
+
+if TYPE_CHECKING:
+    from layerlint.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -90,7 +94,7 @@ def _check(
             raise UserError(f"{shown}: no such file or directory")
     for option, codes in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
         if codes is not None:
-            validate_codes(codes, lambda problem, o=option: UserError(f"{o}: {problem}"))
+            validate_codes(codes, _option_error(option))
     start = Path(os.path.commonpath([str(t) for t in targets]))
     config = load_config(start, config_file.resolve() if config_file else None)
     only = _only_paths(targets, config.root)
@@ -122,6 +126,13 @@ def _check(
     return EXIT_FOUND if diagnostics else EXIT_OK
 
 
+def _option_error(option: str) -> Callable[[str], Exception]:
+    def make(problem: str) -> Exception:
+        return UserError(f"{option}: {problem}")
+
+    return make
+
+
 def _only_paths(targets: Sequence[Path], root: Path) -> tuple[str, ...] | None:
     only: list[str] = []
     for target in targets:
@@ -134,23 +145,17 @@ def _only_paths(targets: Sequence[Path], root: Path) -> tuple[str, ...] | None:
     return tuple(only)
 
 
-def _relative_to_cwd(diagnostic: object, root: Path, cwd: Path) -> object:
+def _relative_to_cwd(diagnostic: Diagnostic, root: Path, cwd: Path) -> Diagnostic:
     from dataclasses import replace
 
-    from layerlint.diagnostics import Diagnostic
-
-    assert isinstance(diagnostic, Diagnostic)
     absolute = root / diagnostic.path if diagnostic.path != "." else root
     shown = os.path.relpath(absolute, cwd).replace(os.sep, "/")
     return replace(diagnostic, path=shown)
 
 
-def _source_lines(diagnostics: Sequence[object], cwd: Path) -> dict[str, list[str]]:
-    from layerlint.diagnostics import Diagnostic
-
+def _source_lines(diagnostics: Sequence[Diagnostic], cwd: Path) -> dict[str, list[str]]:
     lines: dict[str, list[str]] = {}
     for diagnostic in diagnostics:
-        assert isinstance(diagnostic, Diagnostic)
         if diagnostic.path in lines:
             continue
         try:
@@ -170,7 +175,7 @@ def _color_wanted() -> bool:
     return sys.stdout.isatty()
 
 
-def _progress_callback(output_format: str, output: Path | None) -> object:
+def _progress_callback(output_format: str, output: Path | None) -> Callable[[int, int], None] | None:
     if not sys.stderr.isatty() or os.environ.get("CI"):
         return None
     from layerlint.progress import ProgressBar

@@ -226,7 +226,9 @@ class _FactCollector:
     def __init__(self, info: FileInput, ctx: FileRuleContext) -> None:
         self.info = info
         self.ctx = ctx
-        self.imports: list[tuple[tuple[str, str, str, str | None, cst.ImportAlias], bool, bool]] = []
+        self.imports: list[
+            tuple[tuple[str, str, str, str | None, cst.ImportAlias], bool, bool]
+        ] = []
         self.functions: list[_FunctionBuilder] = []
         self.classes: list[_ClassBuilder] = []
         self.module_assignments: list[tuple[str, Value]] = []
@@ -359,9 +361,7 @@ class _FactCollector:
             if scope is None:
                 self.module_assignments.append((name, value))
                 if name == "__all__" and value.kind == "list":
-                    self.exports = tuple(
-                        str(v.literal) for v in value.elements if v.kind == "str"
-                    )
+                    self.exports = tuple(str(v.literal) for v in value.elements if v.kind == "str")
             elif isinstance(scope, _ClassBuilder):
                 scope.attributes.append((name, value))
             else:
@@ -465,7 +465,9 @@ def _class_body_assignments(node: cst.ClassDef) -> list[tuple[str, Value]]:
     return pairs
 
 
-def _call_fact(call: cst.Call, handled: tuple[Dotted, ...], span: Callable[[cst.CSTNode], Span]) -> CallFact:
+def _call_fact(
+    call: cst.Call, handled: tuple[Dotted, ...], span: Callable[[cst.CSTNode], Span]
+) -> CallFact:
     summary = summarize(call)
     return CallFact(
         callee=callee_of(call),
@@ -484,7 +486,11 @@ def _param_fact(param: cst.Param, span: Callable[[cst.CSTNode], Span]) -> ParamF
     if isinstance(default, cst.Call) and callee_of(default)[-1] in ("Depends", "Security"):
         depends_value = summarize(default)
     if depends_value is not None:
-        target = depends_value.elements[0] if depends_value.elements else depends_value.keyword("dependency")
+        target = (
+            depends_value.elements[0]
+            if depends_value.elements
+            else depends_value.keyword("dependency")
+        )
         if target is not None and target.kind in ("name", "call"):
             depends = target.dotted if target.kind == "name" else ("()",) + target.dotted
         elif primary is not None:
@@ -535,7 +541,9 @@ def _freeze_class(cls: _ClassBuilder, span: Callable[[cst.CSTNode], Span]) -> Cl
     node = cls.node
     bases = tuple(d for arg in node.bases if (d := dotted_name(arg.value)) is not None)
     keywords = tuple(
-        (arg.keyword.value, summarize(arg.value)) for arg in node.keywords if arg.keyword is not None
+        (arg.keyword.value, summarize(arg.value))
+        for arg in node.keywords
+        if arg.keyword is not None
     )
     fields = tuple(
         FieldFact(
@@ -657,7 +665,7 @@ def _guarded(
         except RecursionError:
             state["broken"] = True
             failures.append(_internal_for(ctx, rule.code, "RecursionError"))
-        except Exception as error:  # noqa: BLE001 - one rule must not stop the run
+        except Exception as error:
             state["broken"] = True
             detail = f"{type(error).__name__}: {error}"
             failures.append(_internal_for(ctx, rule.code, detail, traceback.format_exc()))
@@ -704,7 +712,9 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "syntax error"
 
 
-def _syntax_error(info: FileInput, source: bytes, line: int, column: int, message: str) -> ModuleFacts:
+def _syntax_error(
+    info: FileInput, source: bytes, line: int, column: int, message: str
+) -> ModuleFacts:
     diagnostic = Diagnostic(
         code=SYNTAX_ERROR_CODE,
         message=f"cannot parse file: {message}",

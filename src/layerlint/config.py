@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,15 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-LIST_KEYS = ("src", "select", "extend-select", "ignore", "extend-ignore", "exclude", "extend-exclude")
+LIST_KEYS = (
+    "src",
+    "select",
+    "extend-select",
+    "ignore",
+    "extend-ignore",
+    "exclude",
+    "extend-exclude",
+)
 TABLE_KEYS = ("per-file-ignores", "layers", "contract", "rules")
 STRING_KEYS = ("baseline", "cache-dir")
 KNOWN_KEYS = (*LIST_KEYS, *TABLE_KEYS, *STRING_KEYS)
@@ -116,7 +124,7 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
     lists = {key: _string_list(table, key, shown) for key in LIST_KEYS if key in table}
     for key in ("select", "extend-select", "ignore", "extend-ignore"):
         if key in lists:
-            validate_codes(lists[key], lambda problem, k=key: ConfigError(shown, k, problem))
+            validate_codes(lists[key], _config_error(shown, key))
     for key in ("exclude", "extend-exclude"):
         for pattern in lists.get(key, ()):
             _check_glob(pattern, key, shown)
@@ -154,6 +162,13 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
     )
 
 
+def _config_error(shown: str, key: str) -> Callable[[str], Exception]:
+    def make(problem: str) -> Exception:
+        return ConfigError(shown, key, problem)
+
+    return make
+
+
 def _string_list(table: Mapping[str, Any], key: str, shown: str) -> tuple[str, ...]:
     value = table[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -177,7 +192,7 @@ def _per_file_ignores(value: object, shown: str) -> tuple[tuple[str, tuple[str, 
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(shown, key, "expected a list of rule codes")
         _check_glob(pattern, key, shown)
-        validate_codes(codes, lambda problem, k=key: ConfigError(shown, k, problem))
+        validate_codes(codes, _config_error(shown, key))
         result.append((pattern, tuple(codes)))
     return tuple(result)
 

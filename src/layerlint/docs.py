@@ -44,7 +44,9 @@ def explain_rule(rule: type[Rule]) -> str:
         parts += ["", f"{title}:"]
         for example in examples[:2]:
             for path, source in example.files.items():
-                if not source.strip() or (len(example.files) > 1 and "# error" not in source and kind == "invalid"):
+                if not source.strip() or (
+                    len(example.files) > 1 and "# error" not in source and kind == "invalid"
+                ):
                     continue
                 parts.append(f"  # {path}")
                 parts.extend(f"    {line}" for line in source.rstrip().splitlines())

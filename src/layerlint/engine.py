@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from layerlint.cache import FactsCache, content_hash
@@ -84,7 +85,9 @@ def _unreadable(info: FileInput, reason: str) -> ModuleFacts:
         span=Span(1, 1, 1, 1),
         layer=info.layer,
     )
-    return ModuleFacts(info.path, info.module, info.is_package, diagnostics=(diagnostic,), parsed=False)
+    return ModuleFacts(
+        info.path, info.module, info.is_package, diagnostics=(diagnostic,), parsed=False
+    )
 
 
 def collect_all(
@@ -148,7 +151,9 @@ def _run_collect(
     context = _mp_context()
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for facts_list, digest_list in zip(pool.map(_collect_chunk, chunks), chunk_digests, strict=True):
+        for facts_list, digest_list in zip(
+            pool.map(_collect_chunk, chunks), chunk_digests, strict=True
+        ):
             for facts, digest in zip(facts_list, digest_list, strict=True):
                 yield facts, digest
             done += len(facts_list)
@@ -156,7 +161,7 @@ def _run_collect(
                 progress(done, len(work))
 
 
-def _mp_context() -> object:
+def _mp_context() -> BaseContext:
     import multiprocessing
 
     if sys.platform == "linux":
@@ -184,7 +189,7 @@ def run_project_rules(project: Project, rules: Sequence[ProjectRule]) -> list[Di
                 )
         except RecursionError:
             found.append(_project_internal(rule.code, "RecursionError"))
-        except Exception as error:  # noqa: BLE001 - one rule must not stop the run
+        except Exception as error:
             found.append(_project_internal(rule.code, f"{type(error).__name__}: {error}"))
     return found
 
@@ -216,7 +221,9 @@ def _reported(path: str, only: Sequence[str] | None) -> bool:
     return False
 
 
-def run(config: Config, options: RunOptions, progress: Callable[[int, int], None] | None = None) -> RunResult:
+def run(
+    config: Config, options: RunOptions, progress: Callable[[int, int], None] | None = None
+) -> RunResult:
     """Analyse the whole project under ``config.root``; report the selected paths."""
     files = discover(config.root, config.src, config.exclude)
     layer_map = LayerMap(config.layers)
@@ -230,12 +237,12 @@ def run(config: Config, options: RunOptions, progress: Callable[[int, int], None
         (*config.extend_select, *options.extend_select),
         (*config.ignore, *options.ignore),
     )
-    active_project_rules = [r(config.options_for(r.code)) for r in project_rules() if r.code in enabled]
+    active_project_rules = [
+        r(config.options_for(r.code)) for r in project_rules() if r.code in enabled
+    ]
     diagnostics: list[Diagnostic] = [d for f in facts for d in f.diagnostics]
     diagnostics.extend(run_project_rules(project, active_project_rules))
-    diagnostics = [
-        d for d in diagnostics if d.code in enabled or d.code == INTERNAL_ERROR_CODE
-    ]
+    diagnostics = [d for d in diagnostics if d.code in enabled or d.code == INTERNAL_ERROR_CODE]
     suppressions = {f.path: f.suppressions for f in facts if f.suppressions}
     inline = apply_inline(diagnostics, suppressions, enabled)
     diagnostics = inline.kept

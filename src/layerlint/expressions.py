@@ -72,7 +72,9 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
         return Value(
             "list",
             elements=tuple(
-                summarize(el.value, depth + 1) for el in node.elements if isinstance(el, cst.Element)
+                summarize(el.value, depth + 1)
+                for el in node.elements
+                if isinstance(el, cst.Element)
             ),
         )
     if isinstance(node, cst.Dict):
@@ -111,7 +113,7 @@ def _string_value(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
         try:
             value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - libCST raises plain errors on odd escapes
+        except Exception:
             return None
         if isinstance(value, bytes):
             return value.decode("latin-1")
@@ -119,7 +121,9 @@ def _string_value(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def annotation_parts(node: cst.BaseExpression | None) -> tuple[Dotted | None, tuple[Dotted, ...], Value | None]:
+def annotation_parts(
+    node: cst.BaseExpression | None,
+) -> tuple[Dotted | None, tuple[Dotted, ...], Value | None]:
     """Primary type, its type arguments, and any ``Depends(...)`` inside ``Annotated``.
 
     ``Optional[X]``, ``X | None``, ``Annotated[X, ...]`` and string annotations unwrap
@@ -146,12 +150,17 @@ def annotation_parts(node: cst.BaseExpression | None) -> tuple[Dotted | None, tu
             slices = [el.slice.value for el in node.slice if isinstance(el.slice, cst.Index)]
             if base and base[-1] in _TRANSPARENT_WRAPPERS and slices:
                 for extra in slices[1:]:
-                    if isinstance(extra, cst.Call) and callee_of(extra)[-1] in ("Depends", "Security"):
+                    if isinstance(extra, cst.Call) and callee_of(extra)[-1] in (
+                        "Depends",
+                        "Security",
+                    ):
                         depends = summarize(extra)
                 node = slices[0]
                 continue
             if base and base[-1] == "Union":
-                non_none = [s for s in slices if not (isinstance(s, cst.Name) and s.value == "None")]
+                non_none = [
+                    s for s in slices if not (isinstance(s, cst.Name) and s.value == "None")
+                ]
                 if len(non_none) == 1:
                     node = non_none[0]
                     continue

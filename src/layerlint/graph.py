@@ -39,7 +39,9 @@ def import_edges(project: Project, include_type_only: bool = False) -> list[Impo
             target = project.module_of_target(imp.target)
             if target is None or target == facts.module:
                 continue
-            edges.setdefault((facts.module, target), ImportEdge(facts.module, target, facts.path, imp.span))
+            edges.setdefault(
+                (facts.module, target), ImportEdge(facts.module, target, facts.path, imp.span)
+            )
     return list(edges.values())
 
 
@@ -108,7 +110,9 @@ def import_cycles(project: Project) -> Iterator[CycleEdge]:
             yield CycleEdge(edge.path, edge.span, f"{low} -> {high} -> {low} ({chain})")
 
 
-def _path_back(start: str, goal: str, successors: dict[str, list[str]], members: set[str]) -> list[str]:
+def _path_back(
+    start: str, goal: str, successors: dict[str, list[str]], members: set[str]
+) -> list[str]:
     """Shortest module path from ``start`` back to ``goal`` inside one component."""
     previous: dict[str, str | None] = {start: None}
     queue = [start]
@@ -120,9 +124,9 @@ def _path_back(start: str, goal: str, successors: dict[str, list[str]], members:
                 previous[nxt] = node
                 queue.append(nxt)
     path: list[str] = []
-    node: str | None = goal if goal in previous else None
-    while node is not None:
-        path.append(node)
-        node = previous[node]
+    step: str | None = goal if goal in previous else None
+    while step is not None:
+        path.append(step)
+        step = previous[step]
     path.reverse()
     return path or [start, goal]

@@ -108,9 +108,8 @@ def detect_layer(relative_path: str) -> str | None:
             if stem.endswith(suffix):
                 return layer
     for folder in reversed(folders):
-        layer = _FOLDER_LAYERS.get(folder)
-        if layer is not None:
-            return layer
+        if folder in _FOLDER_LAYERS:
+            return _FOLDER_LAYERS[folder]
     return None
 
 

@@ -20,7 +20,9 @@ class ProgressBar:
         self._shown = True
         width = 30
         filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\rlayerlint: parsing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.write(
+            f"\rlayerlint: parsing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        )
         if done >= total:
             sys.stderr.write("\r" + " " * (width + 40) + "\r")
         sys.stderr.flush()

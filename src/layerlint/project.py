@@ -13,15 +13,46 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from layerlint.facts import CallFact, ClassFact, Dotted, FunctionFact, ImportFact, ModuleFacts, Value
+from layerlint.facts import (
+    CallFact,
+    ClassFact,
+    Dotted,
+    FunctionFact,
+    ImportFact,
+    ModuleFacts,
+    Value,
+)
 from layerlint.layers import Contract
 
 ROUTE_METHODS = frozenset(
-    {"get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route", "websocket", "route"}
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "options",
+        "head",
+        "trace",
+        "api_route",
+        "websocket",
+        "route",
+    }
 )
-APP_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.FastAPI", "fastapi.routing.APIRouter", "fastapi.applications.FastAPI"})
+APP_CLASSES = frozenset(
+    {
+        "fastapi.APIRouter",
+        "fastapi.FastAPI",
+        "fastapi.routing.APIRouter",
+        "fastapi.applications.FastAPI",
+    }
+)
 HTTP_EXCEPTIONS = frozenset(
-    {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException"}
+    {
+        "fastapi.HTTPException",
+        "fastapi.exceptions.HTTPException",
+        "starlette.exceptions.HTTPException",
+    }
 )
 PYDANTIC_BASES = frozenset(
     {
@@ -41,7 +72,11 @@ ORM_BASES = frozenset(
     }
 )
 ORM_BASE_FACTORIES = frozenset(
-    {"sqlalchemy.orm.declarative_base", "sqlalchemy.ext.declarative.declarative_base", "sqlalchemy.orm.decl_api.declarative_base"}
+    {
+        "sqlalchemy.orm.declarative_base",
+        "sqlalchemy.ext.declarative.declarative_base",
+        "sqlalchemy.orm.decl_api.declarative_base",
+    }
 )
 SESSION_FACTORIES = frozenset(
     {
@@ -139,8 +174,10 @@ class Project:
             local: dict[str, str] = {}
             for imp in facts.imports:
                 if not imp.local or imp.alias not in local:
-                    local[imp.alias] = imp.target if imp.name else (
-                        imp.module if imp.alias != imp.module.split(".")[0] else imp.alias
+                    local[imp.alias] = (
+                        imp.target
+                        if imp.name
+                        else (imp.module if imp.alias != imp.module.split(".")[0] else imp.alias)
                     )
             for cls in facts.classes:
                 local[cls.name] = f"{name}.{cls.name}"
@@ -171,7 +208,9 @@ class Project:
         module, rest = split
         head, _, tail = rest.partition(".")
         facts = self.modules[module]
-        if facts.class_named(head) or any(f.name == head and f.class_name is None for f in facts.functions):
+        if facts.class_named(head) or any(
+            f.name == head and f.class_name is None for f in facts.functions
+        ):
             return dotted
         if any(var == head for var, _ in facts.assignments):
             return dotted
@@ -298,7 +337,9 @@ class Project:
                 continue
             if self.layer_of(owner.module.module) == "repositories":
                 return True
-            if owner.cls.name.endswith(("Repository", "Repo")) and self.layer_of(owner.module.module) not in (
+            if owner.cls.name.endswith(("Repository", "Repo")) and self.layer_of(
+                owner.module.module
+            ) not in (
                 "services",
                 "routes",
                 "controllers",
@@ -329,7 +370,9 @@ class Project:
         for decorator in fn.decorators:
             if decorator.kind != "call" or len(decorator.dotted) < 2:
                 continue
-            if decorator.dotted[-1] in ROUTE_METHODS and self.is_app_object(module, decorator.dotted[:-1]):
+            if decorator.dotted[-1] in ROUTE_METHODS and self.is_app_object(
+                module, decorator.dotted[:-1]
+            ):
                 return decorator
         return None
 
@@ -345,7 +388,11 @@ class Project:
                     found.append(ref)
                     seen.add(ref.qualified)
             for call in self._all_calls(facts):
-                if call.callee[-1] == "add_api_route" and len(call.args) >= 2 and call.args[1].kind == "name":
+                if (
+                    call.callee[-1] == "add_api_route"
+                    and len(call.args) >= 2
+                    and call.args[1].kind == "name"
+                ):
                     target = self.lookup_function(self.resolve(facts.module, call.args[1].dotted))
                     if target is not None and target.qualified not in seen:
                         found.append(target)
@@ -372,7 +419,11 @@ class Project:
                 for decorator in fn.decorators:
                     names |= self._depends_in(facts.module, decorator)
             for call in self._all_calls(facts):
-                if call.callee[-1] in ("Depends", "Security") and call.args and call.args[0].kind == "name":
+                if (
+                    call.callee[-1] in ("Depends", "Security")
+                    and call.args
+                    and call.args[0].kind == "name"
+                ):
                     resolved = self.resolve_canonical(facts.module, call.args[0].dotted)
                     if resolved:
                         names.add(resolved)
@@ -413,7 +464,9 @@ class Project:
                 if call.callee[-1:] == ("add_exception_handler",) and len(call.args) >= 2:
                     exc, handler = call.args[0], call.args[1]
                     if handler.kind == "name":
-                        name = self.resolve_canonical(facts.module, handler.dotted) or ".".join(handler.dotted)
+                        name = self.resolve_canonical(facts.module, handler.dotted) or ".".join(
+                            handler.dotted
+                        )
                         exc_name = (
                             self.resolve_canonical(facts.module, exc.dotted) or ".".join(exc.dotted)
                             if exc.kind == "name"
@@ -496,7 +549,9 @@ class _TypeInference:
                 return self.of_param(ref.module, param.annotation, param.depends, depth + 1)
         return None
 
-    def of_param(self, facts: ModuleFacts, annotation: Dotted | None, depends: Dotted | None, depth: int) -> str | None:
+    def of_param(
+        self, facts: ModuleFacts, annotation: Dotted | None, depends: Dotted | None, depth: int
+    ) -> str | None:
         if depends is not None:
             if depends[0] == "()":
                 result = self.of_call(facts, depends[1:], depth + 1)
@@ -521,7 +576,11 @@ class _TypeInference:
             if value.kind == "subscript" and value.dotted[-1:] == ("Annotated",) and value.elements:
                 first = value.elements[0]
                 for extra in value.elements[1:]:
-                    if extra.kind == "call" and extra.dotted[-1:] in (("Depends",), ("Security",)) and extra.elements:
+                    if (
+                        extra.kind == "call"
+                        and extra.dotted[-1:] in (("Depends",), ("Security",))
+                        and extra.elements
+                    ):
                         target = extra.elements[0]
                         if target.kind == "name":
                             found = self.of_call(owner, target.dotted, depth + 1)
@@ -554,7 +613,9 @@ class _TypeInference:
                     return SESSION
         return None
 
-    def of_value(self, facts: ModuleFacts, value: Value, depth: int, ref: FunctionRef | None = None) -> str | None:
+    def of_value(
+        self, facts: ModuleFacts, value: Value, depth: int, ref: FunctionRef | None = None
+    ) -> str | None:
         if depth > MAX_DEPTH:
             return None
         if value.kind in ("call", "context"):
@@ -599,7 +660,9 @@ class _TypeInference:
                     continue
                 for name, value in fn.self_attributes:
                     if name == attribute:
-                        return self.of_value(ref.module, value, depth + 1, FunctionRef(ref.module, fn))
+                        return self.of_value(
+                            ref.module, value, depth + 1, FunctionRef(ref.module, fn)
+                        )
         return None
 
     def method_return(self, class_name: str, method: str, depth: int) -> str | None:

@@ -40,8 +40,8 @@ def apply_inline(
         for line, codes in entries:
             by_line.setdefault((path, line), []).append(codes)
     for diagnostic in diagnostics:
-        entries = by_line.get((diagnostic.path, diagnostic.span.line), [])
-        matched = [codes for codes in entries if _matches(diagnostic.code, codes)]
+        on_line = by_line.get((diagnostic.path, diagnostic.span.line), [])
+        matched = [codes for codes in on_line if _matches(diagnostic.code, codes)]
         if diagnostic.severity is Severity.INTERNAL or not matched:
             kept.append(diagnostic)
             continue
@@ -49,7 +49,11 @@ def apply_inline(
             if codes is None:
                 used.add((diagnostic.path, diagnostic.span.line, "*"))
             else:
-                used.update((diagnostic.path, diagnostic.span.line, c) for c in codes if diagnostic.code.startswith(c))
+                used.update(
+                    (diagnostic.path, diagnostic.span.line, c)
+                    for c in codes
+                    if diagnostic.code.startswith(c)
+                )
     unused: list[Diagnostic] = []
     for (path, line), groups in by_line.items():
         for codes in groups:
@@ -81,7 +85,8 @@ def apply_per_file_ignores(
     kept = []
     for diagnostic in diagnostics:
         ignored = any(
-            _path_matches(diagnostic.path, pattern) and any(diagnostic.code.startswith(c) for c in codes)
+            _path_matches(diagnostic.path, pattern)
+            and any(diagnostic.code.startswith(c) for c in codes)
             for pattern, codes in patterns
         )
         if not ignored or diagnostic.severity is Severity.INTERNAL:

@@ -84,7 +84,11 @@ class Example:
         """
         marked: dict[str, list[int]] = {}
         for path, source in self.files.items():
-            lines = [i for i, text in enumerate(source.splitlines(), 1) if code in _marked_codes(text, code)]
+            lines = [
+                i
+                for i, text in enumerate(source.splitlines(), 1)
+                if code in _marked_codes(text, code)
+            ]
             if lines:
                 marked[path] = lines
         return marked

@@ -57,9 +57,7 @@ class UnusedSuppressionRule(BuiltinRule):
     )
     valid = (
         Example(
-            {
-                "app/services/user_service.py": "from fastapi import HTTPException  # noqa: LL106\n"
-            }
+            {"app/services/user_service.py": "from fastapi import HTTPException  # noqa: LL106\n"}
         ),
     )
 

@@ -16,7 +16,9 @@ _HTTP_MODULE_ALLOWED = frozenset(
 _QUERY_METHODS = frozenset(
     {"execute", "scalars", "scalar", "query", "exec", "stream", "stream_scalars", "exec_driver_sql"}
 )
-_UNIT_OF_WORK_METHODS = frozenset({"add", "add_all", "delete", "flush", "commit", "get", "merge", "refresh"})
+_UNIT_OF_WORK_METHODS = frozenset(
+    {"add", "add_all", "delete", "flush", "commit", "get", "merge", "refresh"}
+)
 _QUERY_BUILDERS = frozenset(
     {
         "sqlalchemy.select",
@@ -91,7 +93,9 @@ class ForbiddenLayerImport(ProjectRule):
     seed = "ai1-skills (layers), fastapi-production (layer responsibilities)"
     valid = (
         _app(app__services__user_service="from app.repositories.user_repo import UserRepository\n"),
-        _app(app__routes__users="from app.models.user import User\n\ndef show(user: User) -> User:\n    return user\n"),
+        _app(
+            app__routes__users="from app.models.user import User\n\ndef show(user: User) -> User:\n    return user\n"
+        ),
         _app(
             app__repositories__cache=(
                 "from typing import TYPE_CHECKING\n"
@@ -131,7 +135,9 @@ class ForbiddenLayerImport(ProjectRule):
                 if finding is not None:
                     yield finding
 
-    def _check_import(self, project: Project, path: str, importer: str, imp: ImportFact) -> Finding | None:
+    def _check_import(
+        self, project: Project, path: str, importer: str, imp: ImportFact
+    ) -> Finding | None:
         direct = project.split_target(imp.target)
         canonical_module = project.module_of_target(imp.target)
         if canonical_module is None:
@@ -230,7 +236,9 @@ class RouteCallsRepository(ProjectRule):
                 if target is not None:
                     yield Finding(ref.module.path, call.span, self.message.format(target=target))
 
-    def _repository_target(self, project: Project, ref: FunctionRef, call: CallFact, depth: int) -> str | None:
+    def _repository_target(
+        self, project: Project, ref: FunctionRef, call: CallFact, depth: int
+    ) -> str | None:
         owner, method = project.callee_type(ref, call)
         if owner is None or owner == SESSION:
             return None
@@ -363,8 +371,10 @@ def _nested_in_session_call(ref: FunctionRef, call: CallFact, project: Project) 
             other.span.end_line,
             other.span.end_column,
         ) >= (call.span.end_line, call.span.end_column):
-            if len(other.callee) >= 2 and other.callee[-1] in _QUERY_METHODS and _is_session(
-                project, ref, other.callee[:-1]
+            if (
+                len(other.callee) >= 2
+                and other.callee[-1] in _QUERY_METHODS
+                and _is_session(project, ref, other.callee[:-1])
             ):
                 return True
     return False
@@ -559,18 +569,24 @@ class HttpInLowerLayer(ProjectRule):
                     if returned.value.kind != "call":
                         continue
                     resolved = project.resolve_local_or_global(ref, returned.value.dotted)
-                    if resolved and resolved.split(".")[0] in ("fastapi", "starlette") and resolved.endswith("Response"):
+                    if (
+                        resolved
+                        and resolved.split(".")[0] in ("fastapi", "starlette")
+                        and resolved.endswith("Response")
+                    ):
                         what = f"returns `{resolved.rsplit('.', 1)[-1]}`"
-                        yield Finding(facts.path, returned.span, self.message.format(layer=layer, what=what))
+                        yield Finding(
+                            facts.path, returned.span, self.message.format(layer=layer, what=what)
+                        )
 
 
 def _is_http_import(imp: ImportFact) -> bool:
     module = imp.module
     if module.split(".")[0] not in ("fastapi", "starlette"):
         return False
-    return not any(module == allowed or module.startswith(allowed + ".") for allowed in _HTTP_MODULE_ALLOWED) and (
-        imp.target not in _HTTP_MODULE_ALLOWED
-    )
+    return not any(
+        module == allowed or module.startswith(allowed + ".") for allowed in _HTTP_MODULE_ALLOWED
+    ) and (imp.target not in _HTTP_MODULE_ALLOWED)
 
 
 class QueryInService(ProjectRule):
@@ -645,8 +661,16 @@ class QueryInService(ProjectRule):
         for ref in project.functions_in_layer("services"):
             for call in ref.function.calls:
                 callee = call.callee
-                if len(callee) >= 2 and callee[-1] in _QUERY_METHODS and _is_session(project, ref, callee[:-1]):
-                    yield Finding(ref.module.path, call.span, self.message.format(call=".".join(callee) + "()"))
+                if (
+                    len(callee) >= 2
+                    and callee[-1] in _QUERY_METHODS
+                    and _is_session(project, ref, callee[:-1])
+                ):
+                    yield Finding(
+                        ref.module.path,
+                        call.span,
+                        self.message.format(call=".".join(callee) + "()"),
+                    )
 
 
 class LayerImportCycle(ProjectRule):
@@ -694,7 +718,9 @@ class LayerImportCycle(ProjectRule):
 
     def check(self, project: Project) -> Iterator[Finding]:
         for cycle_edge in import_cycles(project):
-            yield Finding(cycle_edge.path, cycle_edge.span, self.message.format(cycle=cycle_edge.description))
+            yield Finding(
+                cycle_edge.path, cycle_edge.span, self.message.format(cycle=cycle_edge.description)
+            )
 
 
 class CommitInRepository(ProjectRule):
@@ -751,8 +777,16 @@ class CommitInRepository(ProjectRule):
         for ref in project.functions_in_layer("repositories"):
             for call in ref.function.calls:
                 callee = call.callee
-                if len(callee) >= 2 and callee[-1] in ("commit", "rollback") and _is_session(project, ref, callee[:-1]):
-                    yield Finding(ref.module.path, call.span, self.message.format(call=".".join(callee) + "()"))
+                if (
+                    len(callee) >= 2
+                    and callee[-1] in ("commit", "rollback")
+                    and _is_session(project, ref, callee[:-1])
+                ):
+                    yield Finding(
+                        ref.module.path,
+                        call.span,
+                        self.message.format(call=".".join(callee) + "()"),
+                    )
 
 
 __all__ = [
