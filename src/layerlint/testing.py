@@ -9,6 +9,7 @@ from pathlib import Path
 from layerlint.config import parse_config
 from layerlint.diagnostics import Diagnostic
 from layerlint.engine import RunOptions, run
+from layerlint.project import Project
 
 
 def write_project(root: Path, files: Mapping[str, str], config: str = "") -> None:
@@ -18,6 +19,16 @@ def write_project(root: Path, files: Mapping[str, str], config: str = "") -> Non
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
+
+
+def project_from(files: Mapping[str, str]) -> Project:
+    """The Project graph of an in-memory project (for tests of the graph itself)."""
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        write_project(root, files)
+        result = run(parse_config({}, root), RunOptions(use_cache=False, jobs=1, select=("LL1",)))
+        assert result.project is not None
+        return result.project
 
 
 def lint_files(
