@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+
+def fast_pickle(cls: type[_T]) -> type[_T]:
+    """Pickle a frozen slotted dataclass as ``cls(*values)``.
+
+    The dataclass default (``__setstate__`` calling ``fields()`` per object) makes loading
+    a warm cache of 300k facts take seconds; a positional constructor call takes a tenth.
+    """
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+
+    def __reduce__(self: Any) -> tuple[type[_T], tuple[Any, ...]]:
+        return cls, tuple(getattr(self, name) for name in names)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
 
 
 class Severity(str, Enum):
@@ -14,6 +32,7 @@ class Severity(str, Enum):
     INTERNAL = "internal"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
     """A source range: 1-based lines, 1-based columns counted in characters."""
@@ -27,6 +46,7 @@ class Span:
 UNKNOWN_SPAN = Span(1, 1, 1, 1)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One finding at one place in one file."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from layerlint.diagnostics import Diagnostic, Span
+from layerlint.diagnostics import Diagnostic, Span, fast_pickle
 
 Dotted = tuple[str, ...]
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Value:
     """A summary of an expression.
@@ -40,6 +41,7 @@ class Value:
 OTHER = Value("other")
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ImportFact:
     """One imported name. ``import a.b`` binds ``a``; ``from m import n as x`` binds ``x``."""
@@ -57,6 +59,7 @@ class ImportFact:
         return f"{self.module}.{self.name}" if self.name else self.module
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ParamFact:
     """A function parameter with what FastAPI would inject into it."""
@@ -68,6 +71,7 @@ class ParamFact:
     annotation_args: tuple[Dotted, ...] = ()
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class CallFact:
     """A call site. ``callee`` is the dotted callee (``('self', 'repo', 'get')``)."""
@@ -87,6 +91,7 @@ class CallFact:
         return None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RaiseFact:
     """A ``raise``: the raised class (if a name) and the handlers around it."""
@@ -97,6 +102,7 @@ class RaiseFact:
     handled_by: tuple[Dotted, ...] = ()
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ReturnFact:
     """A ``return`` of a value."""
@@ -105,6 +111,7 @@ class ReturnFact:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class FunctionFact:
     """A function or method with everything the call graph needs."""
@@ -128,6 +135,7 @@ class FunctionFact:
     nested: tuple[str, ...] = ()
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class FieldFact:
     """An annotated class attribute (a Pydantic field, a mapped column...)."""
@@ -138,6 +146,7 @@ class FieldFact:
     span: Span
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ClassFact:
     """A class with its bases, keywords (``table=True``) and attributes."""
@@ -162,6 +171,7 @@ class ClassFact:
         return None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ModuleFacts:
     """Everything the per-file pass learned about one module, plus file-rule findings."""
