@@ -50,6 +50,17 @@ def main() -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Use this pyproject.toml.")
 @click.option("--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only diagnostics not in this baseline (default: the `baseline` setting).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the current diagnostics to FILE as a baseline, then exit 0.",
+)
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -60,10 +71,15 @@ def check(
     config_file: Path | None,
     no_cache: bool,
     jobs: int | None,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
 ) -> None:
     """Check PATHS (default: the current directory) and report diagnostics."""
     try:
-        code = _check(paths, output_format, output, _codes(select), _codes(extend_select), _codes(ignore), config_file, no_cache, jobs)
+        code = _check(
+            paths, output_format, output, _codes(select), _codes(extend_select), _codes(ignore),
+            config_file, no_cache, jobs, baseline_file=baseline_file, write_baseline=write_baseline,
+        )
     except UserError as error:
         _fail(str(error))
         return
@@ -80,6 +96,8 @@ def _check(
     config_file: Path | None,
     no_cache: bool,
     jobs: int | None,
+    baseline_file: Path | None = None,
+    write_baseline: Path | None = None,
 ) -> int:
     from layerlint.config import load_config
     from layerlint.engine import RunOptions, run
@@ -107,7 +125,13 @@ def _check(
         only_paths=only,
     )
     result = run(config, options, progress=_progress_callback(output_format, output))
-    diagnostics = [_relative_to_cwd(d, config.root, cwd) for d in result.diagnostics]
+    if write_baseline is not None:
+        errors = result.internal_errors
+        return _write_baseline(write_baseline, result.diagnostics, config.root, errors)
+    from layerlint.baseline import filter_run
+
+    kept = filter_run(result.diagnostics, config, options, baseline_file)
+    diagnostics = [_relative_to_cwd(d, config.root, cwd) for d in kept]
     context = ReportContext(
         tool_version=__version__,
         files_checked=result.files_checked,
@@ -124,6 +148,17 @@ def _check(
     if result.internal_errors:
         return EXIT_INTERNAL
     return EXIT_FOUND if diagnostics else EXIT_OK
+
+
+def _write_baseline(
+    target: Path, diagnostics: Sequence[Diagnostic], root: Path, internal_errors: int
+) -> int:
+    """Write the baseline; exit 0, or 3 if a rule crashed (the baseline would be partial)."""
+    from layerlint.baseline import write_baseline
+
+    count = write_baseline(target, diagnostics, root)
+    click.echo(f"layerlint: wrote {count} baseline entries to {target}", err=True)
+    return EXIT_INTERNAL if internal_errors else EXIT_OK
 
 
 def _option_error(option: str) -> Callable[[str], Exception]:
@@ -232,6 +267,27 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
         return
     assert result.project is not None
     click.echo(render_layer_graph(result.project, output_format))
+
+
+@main.command()
+@click.option(
+    "--path",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Project folder whose pyproject.toml gets the block (default: current directory).",
+)
+def init(directory: Path) -> None:
+    """Write a commented [tool.layerlint] block for the detected layout into pyproject.toml."""
+    from layerlint.init import init_project
+
+    try:
+        pyproject, added = init_project(directory)
+    except UserError as error:
+        _fail(str(error))
+        return
+    click.echo(added.lstrip("\r\n"), nl=False)
+    click.echo(f"layerlint: appended [tool.layerlint] to {pyproject}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
