@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import layerlint.engine as engine
-from layerlint.cache import CACHE_FILE, FactsCache
+from layerlint.cache import CACHE_FILE, RESULTS_FILE, FactsCache
 from layerlint.config import parse_config
 from layerlint.engine import RunOptions, run
 from tests.conftest import MakeProject
@@ -35,7 +35,9 @@ def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return parsed
 
 
-def test_warm_run_parses_nothing_and_change_parses_one(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warm_run_parses_nothing_and_change_parses_one(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = make_project(FILES)
     cold = _run(root)
     parsed = _count_parses(monkeypatch)
@@ -50,7 +52,8 @@ def test_warm_run_parses_nothing_and_change_parses_one(make_project: MakeProject
 def test_corrupt_cache_is_rebuilt(make_project: MakeProject, garbage: bytes) -> None:
     root = make_project(FILES)
     expected = _run(root)
-    (root / ".layerlint_cache" / CACHE_FILE).write_bytes(garbage)
+    for name in (CACHE_FILE, RESULTS_FILE):
+        (root / ".layerlint_cache" / name).write_bytes(garbage)
     assert _run(root) == expected
     cache = FactsCache.load(root / ".layerlint_cache", parse_config({}, root).analysis_hash())
     assert set(cache.entries) == set(FILES)
@@ -64,7 +67,9 @@ def test_unwritable_cache_warns_and_runs(make_project: MakeProject) -> None:
     assert ("LL104", 4) in result
 
 
-def test_config_change_invalidates(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_change_invalidates(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = make_project(FILES)
     _run(root)
     parsed = _count_parses(monkeypatch)
@@ -76,4 +81,18 @@ def test_cache_write_leaves_no_temporary_files(make_project: MakeProject) -> Non
     root = make_project(FILES)
     _run(root)
     names = sorted(p.name for p in (root / ".layerlint_cache").iterdir())
-    assert names == [".gitignore", CACHE_FILE]
+    assert names == [".gitignore", CACHE_FILE, RESULTS_FILE]
+
+
+def test_warm_unchanged_run_reuses_whole_results(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(FILES)
+    expected = _run(root)
+    parsed = _count_parses(monkeypatch)
+    run(parse_config({"ignore": ["LL106"]}, root), RunOptions(jobs=1))
+    assert parsed == []  # a new selection re-runs project rules on cached facts
+    assert _run(root) == expected
+    (root / ".layerlint_cache" / CACHE_FILE).write_bytes(b"facts are not even read")
+    assert _run(root) == expected
+    assert parsed == []

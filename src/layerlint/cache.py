@@ -8,6 +8,7 @@ cannot be read is ignored (and rebuilt); one that cannot be written costs a warn
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -20,8 +21,9 @@ from pathlib import Path
 from layerlint import __version__
 from layerlint.facts import ModuleFacts
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 CACHE_FILE = "facts.pickle"
+RESULTS_FILE = "results.pickle"
 
 
 def content_hash(data: bytes) -> str:
@@ -31,11 +33,15 @@ def content_hash(data: bytes) -> str:
 
 @dataclass
 class FactsCache:
-    """Entries by relative path: (content hash, facts)."""
+    """Entries by relative path: (content hash, pickled facts).
+
+    Each file's facts stay pickled bytes until asked for, so saving after a one-file
+    change re-pickles one entry, not the whole project.
+    """
 
     directory: Path | None
     key: str
-    entries: dict[str, tuple[str, ModuleFacts]] = field(default_factory=dict)
+    entries: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     dirty: bool = False
 
     @classmethod
@@ -45,26 +51,22 @@ class FactsCache:
         cache = cls(directory, key)
         if directory is None:
             return cache
-        try:
-            with open(directory / CACHE_FILE, "rb") as handle:
-                stored_key, entries = pickle.load(handle)
-        except FileNotFoundError:
-            return cache
-        except Exception:
-            return cache
-        if stored_key == key and isinstance(entries, dict):
-            cache.entries = entries
+        loaded = read_pickle(directory / CACHE_FILE)
+        if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == key:
+            if isinstance(loaded[1], dict):
+                cache.entries = loaded[1]
         return cache
 
     def get(self, relative: str, digest: str) -> ModuleFacts | None:
-        """Cached facts for this path if the content is unchanged."""
+        """Cached facts for this path if the content is unchanged (None if unusable)."""
         entry = self.entries.get(relative)
-        if entry is not None and entry[0] == digest:
-            return entry[1]
-        return None
+        if entry is None or entry[0] != digest:
+            return None
+        facts = _unpickle(entry[1])
+        return facts if isinstance(facts, ModuleFacts) else None
 
     def put(self, relative: str, digest: str, facts: ModuleFacts) -> None:
-        self.entries[relative] = (digest, facts)
+        self.entries[relative] = (digest, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
         self.dirty = True
 
     def prune(self, keep: set[str]) -> None:
@@ -76,25 +78,72 @@ class FactsCache:
             self.dirty = True
 
     def save(self) -> None:
-        """Write atomically; warn (once) and carry on if the folder is not writable."""
+        """Write atomically; warn and carry on if the folder is not writable."""
         if self.directory is None or not self.dirty:
             return
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            gitignore = self.directory / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# created by layerlint\n*\n")
-            fd, tmp = tempfile.mkstemp(prefix=".facts-", dir=self.directory)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    pickle.dump((self.key, self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self.directory / CACHE_FILE)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as error:
-            warnings.warn(
-                f"layerlint: cache not written ({self.directory}: {error.strerror or error})",
-                stacklevel=2,
-            )
+        write_pickle(self.directory, CACHE_FILE, (self.key, self.entries))
         self.dirty = False
+
+
+def _unpickle(data: bytes) -> object:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    except Exception:  # a corrupt entry is re-parsed, never fatal
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_pickle(path: Path) -> object:
+    """Unpickle a cache file; None when missing or unreadable (it will be rebuilt).
+
+    The garbage collector is paused while hundreds of thousands of small, acyclic
+    fact objects are created: it would otherwise scan them repeatedly for nothing.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # a missing or corrupt cache is rebuilt, never fatal
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def write_pickle(directory: Path, name: str, payload: object) -> bool:
+    """Atomically replace ``directory/name``; warn and return False if impossible."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        gitignore = directory / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("# created by layerlint\n*\n")
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, directory / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        warnings.warn(
+            f"layerlint: cache not written ({directory}: {error.strerror or error})",
+            stacklevel=3,
+        )
+        return False
+    return True
+
+
+def run_key(*parts: object) -> str:
+    """Digest of everything a whole-run result depends on."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{CACHE_FORMAT}:{__version__}:{sys.version_info[:2]}".encode())
+    for part in parts:
+        digest.update(repr(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()

@@ -10,11 +10,19 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
-from layerlint.cache import FactsCache, content_hash
+from layerlint.cache import (
+    RESULTS_FILE,
+    FactsCache,
+    content_hash,
+    read_pickle,
+    run_key,
+    write_pickle,
+)
 from layerlint.collect import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, FileInput, collect
 from layerlint.config import Config
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
@@ -50,8 +58,8 @@ class RunResult:
     diagnostics: list[Diagnostic]
     files_checked: int
     root: Path
+    # Only built when the run had to analyse (not on a warm, unchanged re-run).
     project: Project | None = None
-    facts: dict[str, ModuleFacts] = field(default_factory=dict)
 
     @property
     def internal_errors(self) -> int:
@@ -90,9 +98,36 @@ def _unreadable(info: FileInput, reason: str) -> ModuleFacts:
     )
 
 
+@dataclass(frozen=True)
+class FileState:
+    """A discovered file after reading: its bytes (or why they could not be read)."""
+
+    info: FileInput
+    data: bytes | None
+    digest: str
+    error: str | None = None
+
+
+def read_files(files: Sequence[SourceFile], layer_map: LayerMap) -> list[FileState]:
+    """Read and hash every file once; unreadable files carry their error instead."""
+    states: list[FileState] = []
+    for source_file in files:
+        info = FileInput(
+            source_file.relative,
+            source_file.module,
+            source_file.is_package,
+            layer_map.layer_of(source_file.module, source_file.relative),
+        )
+        data = _read(source_file.path)
+        if isinstance(data, str):
+            states.append(FileState(info, None, "", data))
+        else:
+            states.append(FileState(info, data, content_hash(data)))
+    return states
+
+
 def collect_all(
-    files: Sequence[SourceFile],
-    layer_map: LayerMap,
+    states: Sequence[FileState],
     config: Config,
     use_cache: bool,
     jobs: int | None,
@@ -103,29 +138,22 @@ def collect_all(
     cache = FactsCache.load(cache_dir, config.analysis_hash())
     results: dict[str, ModuleFacts] = {}
     pending: list[tuple[FileInput, bytes, Config, str]] = []
-    for source_file in files:
-        info = FileInput(
-            source_file.relative,
-            source_file.module,
-            source_file.is_package,
-            layer_map.layer_of(source_file.module, source_file.relative),
-        )
-        data = _read(source_file.path)
-        if isinstance(data, str):
-            results[info.path] = _unreadable(info, data)
+    for state in states:
+        info = state.info
+        if state.data is None:
+            results[info.path] = _unreadable(info, state.error or "unreadable")
             continue
-        digest = content_hash(data)
-        cached = cache.get(info.path, digest)
+        cached = cache.get(info.path, state.digest)
         if cached is not None and cached.module == info.module:
             results[info.path] = cached
         else:
-            pending.append((info, data, config, digest))
+            pending.append((info, state.data, config, state.digest))
     for facts, digest in _run_collect(pending, jobs, progress):
         results[facts.path] = facts
         cache.put(facts.path, digest, facts)
     cache.prune(set(results))
     cache.save()
-    return [results[f.relative] for f in files]
+    return [results[state.info.path] for state in states]
 
 
 def _run_collect(
@@ -221,43 +249,98 @@ def _reported(path: str, only: Sequence[str] | None) -> bool:
     return False
 
 
-def run(
-    config: Config, options: RunOptions, progress: Callable[[int, int], None] | None = None
-) -> RunResult:
-    """Analyse the whole project under ``config.root``; report the selected paths."""
-    files = discover(config.root, config.src, config.exclude)
-    layer_map = LayerMap(config.layers)
-    facts = collect_all(files, layer_map, config, options.use_cache, options.jobs, progress)
-    layers = {f.module: layer_map.layer_of(f.module, f.relative) for f in files}
-    project = Project(facts, layers, Contract.build(config.contract))
-    rules = all_rules()
-    enabled = selected_codes(
-        rules,
+@dataclass(frozen=True)
+class RawResults:
+    """Every diagnostic of every enabled rule before suppression and path filtering.
+
+    Cached as a whole: when no file, setting or selection changed since the last run,
+    a warm run reads this one small file instead of loading every file's facts.
+    """
+
+    diagnostics: tuple[Diagnostic, ...]
+    suppressions: dict[str, tuple[tuple[int, tuple[str, ...] | None], ...]]
+
+
+def _enabled_codes(config: Config, options: RunOptions) -> frozenset[str]:
+    return selected_codes(
+        all_rules(),
         options.select if options.select is not None else config.select,
         (*config.extend_select, *options.extend_select),
         (*config.ignore, *options.ignore),
     )
-    active_project_rules = [
-        r(config.options_for(r.code)) for r in project_rules() if r.code in enabled
-    ]
+
+
+def analyse(
+    states: Sequence[FileState],
+    config: Config,
+    options: RunOptions,
+    enabled: frozenset[str],
+    progress: Callable[[int, int], None] | None,
+) -> tuple[RawResults, Project]:
+    """The expensive part: facts for every file, the project graph, the project rules."""
+    facts = collect_all(states, config, options.use_cache, options.jobs, progress)
+    layers = {state.info.module: state.info.layer for state in states}
+    project = Project(facts, layers, Contract.build(config.contract))
+    active = [r(config.options_for(r.code)) for r in project_rules() if r.code in enabled]
     diagnostics: list[Diagnostic] = [d for f in facts for d in f.diagnostics]
-    diagnostics.extend(run_project_rules(project, active_project_rules))
-    diagnostics = [d for d in diagnostics if d.code in enabled or d.code == INTERNAL_ERROR_CODE]
+    diagnostics.extend(run_project_rules(project, active))
     suppressions = {f.path: f.suppressions for f in facts if f.suppressions}
-    inline = apply_inline(diagnostics, suppressions, enabled)
-    diagnostics = inline.kept
-    if UNUSED_SUPPRESSION in enabled:
-        diagnostics.extend(inline.unused)
-    diagnostics = apply_per_file_ignores(diagnostics, config.per_file_ignores)
-    reported_files = [f for f in files if _reported(f.relative, options.only_paths)]
-    diagnostics = sorted(
-        (d for d in diagnostics if d.path == "." or _reported(d.path, options.only_paths)),
-        key=lambda d: d.sort_key,
+    return RawResults(tuple(diagnostics), suppressions), project
+
+
+def run(
+    config: Config,
+    options: RunOptions,
+    progress: Callable[[int, int], None] | None = None,
+    need_project: bool = False,
+) -> RunResult:
+    """Analyse the whole project under ``config.root``; report the selected paths."""
+    files = discover(config.root, config.src, config.exclude)
+    states = read_files(files, LayerMap(config.layers))
+    enabled = _enabled_codes(config, options)
+    cache_dir = config.root / config.cache_dir
+    key = run_key(
+        config.analysis_hash(),
+        config.contract,
+        sorted(code for code in enabled if code in _project_codes()),
+        [(s.info.path, s.info.module, s.info.layer, s.digest, s.error) for s in states],
     )
+    raw: RawResults | None = None
+    project: Project | None = None
+    if options.use_cache and not need_project:
+        stored = read_pickle(cache_dir / RESULTS_FILE)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+            raw = stored[1] if isinstance(stored[1], RawResults) else None
+    if raw is None:
+        raw, project = analyse(states, config, options, enabled, progress)
+        if options.use_cache:
+            write_pickle(cache_dir, RESULTS_FILE, (key, raw))
+    diagnostics = report_diagnostics(raw, config, options, enabled)
+    reported_files = [s for s in states if _reported(s.info.path, options.only_paths)]
     return RunResult(
         diagnostics=diagnostics,
         files_checked=len(reported_files),
         root=config.root,
         project=project,
-        facts={f.path: f for f in facts},
     )
+
+
+def report_diagnostics(
+    raw: RawResults, config: Config, options: RunOptions, enabled: frozenset[str]
+) -> list[Diagnostic]:
+    """Selection, inline suppression, per-file-ignores and path filtering, in that order."""
+    selected = [d for d in raw.diagnostics if d.code in enabled or d.code == INTERNAL_ERROR_CODE]
+    inline = apply_inline(selected, raw.suppressions, enabled)
+    diagnostics = inline.kept
+    if UNUSED_SUPPRESSION in enabled:
+        diagnostics.extend(inline.unused)
+    diagnostics = apply_per_file_ignores(diagnostics, config.per_file_ignores)
+    return sorted(
+        (d for d in diagnostics if d.path == "." or _reported(d.path, options.only_paths)),
+        key=lambda d: d.sort_key,
+    )
+
+
+@cache
+def _project_codes() -> frozenset[str]:
+    return frozenset(rule.code for rule in project_rules())

@@ -26,7 +26,11 @@ def project_from(files: Mapping[str, str]) -> Project:
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         write_project(root, files)
-        result = run(parse_config({}, root), RunOptions(use_cache=False, jobs=1, select=("LL1",)))
+        result = run(
+            parse_config({}, root),
+            RunOptions(use_cache=False, jobs=1, select=("LL1",)),
+            need_project=True,
+        )
         assert result.project is not None
         return result.project
 
