@@ -570,8 +570,78 @@ def _freeze_class(cls: _ClassBuilder, span: Callable[[cst.CSTNode], Span]) -> Cl
 _BLOCK_TYPES: tuple[type[cst.CSTNode], ...] = (cst.IndentedBlock, cst.SimpleStatementSuite)
 
 
+_BRACKETS_ONLY = bytes.maketrans(b"", b"")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"()[]{}")
+_MATCHED_PAIR = re.compile(rb"\(\)|\[\]|\{\}")
+_SAFE_DEPTH = 50
+_CHAIN_TOKENS = (
+    b"+",
+    b"-",
+    b"*",
+    b"|",
+    b"&",
+    b" and ",
+    b" or ",
+    b"elif",
+    b'" "',
+    b"' '",
+    b'"\n',
+    b"'\n",
+)
+
+
+def _looks_deep(source: bytes) -> bool:
+    """Cheap screen for files that might nest deeper than libCST's parser survives.
+
+    libCST's native parser overflows its stack (a crash, not an exception) on
+    expressions nested about a thousand levels deep. Ordinary code is far from that;
+    big, long-lined or bracket-heavy files get a careful check with CPython's parser.
+    """
+    if len(source) > 50_000 or max(map(len, source.split(b"\n"))) > 1000:
+        return True
+    # Long operator chains (``a + b + ...``, ``elif`` ladders, implicit string
+    # concatenation) nest as deeply as brackets do in libCST's tree.
+    chains = sum(source.count(token) for token in _CHAIN_TOKENS)
+    if chains > 400:
+        return True
+    brackets = source.translate(_BRACKETS_ONLY, _NOT_BRACKETS)
+    for _ in range(_SAFE_DEPTH):
+        reduced = _MATCHED_PAIR.sub(b"", brackets)
+        if reduced == brackets:
+            return False
+        brackets = reduced
+    return bool(brackets)
+
+
+def _too_deep_for_libcst(source: bytes) -> tuple[int, int, str] | None:
+    """CPython's verdict on a suspicious file: None when it is safe to hand to libCST."""
+    import ast
+
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        return error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg
+    except RecursionError:
+        return 1, 0, "expressions nested too deeply to analyse"
+    except (ValueError, MemoryError) as error:
+        return 1, 0, str(error) or type(error).__name__
+    return None
+
+
+# libCST's parse time grows faster than linearly; beyond this a file is generated data.
+MAX_FILE_BYTES = 2_000_000
+
+
 def collect(info: FileInput, source: bytes, rules: Sequence[FileRule]) -> ModuleFacts:
     """Parse ``source`` and return its facts and file-rule diagnostics (LL001 on failure)."""
+    if len(source) > MAX_FILE_BYTES:
+        size = f"{len(source) / 1_000_000:.1f} MB"
+        message = f"file too large to analyse ({size}; the limit is 2 MB): exclude generated files"
+        return _syntax_error(info, source, 1, 0, message)
+    if _looks_deep(source):
+        refusal = _too_deep_for_libcst(source)
+        if refusal is not None:
+            return _syntax_error(info, source, *refusal)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -600,7 +670,11 @@ def collect(info: FileInput, source: bytes, rules: Sequence[FileRule]) -> Module
     failures = getattr(ctx, "failures", [])
     internal.extend(failures)
     targets = collector.nodes_needing_positions() + [node for _, node, _ in ctx.reports]
-    spans = node_spans(module, targets)
+    try:
+        spans = node_spans(module, targets)
+    except RecursionError:
+        spans = {}
+        internal.append(_internal(info, "positions", "nesting too deep; positions unknown"))
     by_code = {rule.code: rule for rule in rules}
     diagnostics = [
         Diagnostic(
@@ -715,9 +789,10 @@ def _first_line(text: str) -> str:
 def _syntax_error(
     info: FileInput, source: bytes, line: int, column: int, message: str
 ) -> ModuleFacts:
+    prefix = "" if message.startswith("file too large") else "cannot parse file: "
     diagnostic = Diagnostic(
         code=SYNTAX_ERROR_CODE,
-        message=f"cannot parse file: {message}",
+        message=f"{prefix}{message}",
         path=info.path,
         span=Span(max(line, 1), column + 1, max(line, 1), column + 2),
         layer=info.layer,
