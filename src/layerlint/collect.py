@@ -32,7 +32,7 @@ from layerlint.facts import (
     Value,
 )
 from layerlint.positions import node_spans
-from layerlint.rules.base import FileRule
+from layerlint.rules.base import FileRule, Fix
 from layerlint.walker import Handler, walk
 
 INTERNAL_ERROR_CODE = "LL000"
@@ -81,6 +81,7 @@ class FileRuleContext:
         self._info = info
         self._aliases = aliases
         self.reports: list[tuple[str, cst.CSTNode, str]] = []
+        self.fixes: dict[int, Fix] = {}
         self.current_code = ""
         self.scopes: list[cst.CSTNode] = []
         self.type_checking_depth = 0
@@ -126,7 +127,9 @@ class FileRuleContext:
             return None
         return ".".join((target, *dotted[1:]))
 
-    def report(self, node: cst.CSTNode, message: str | None = None) -> None:
+    def report(self, node: cst.CSTNode, message: str | None = None, fix: Fix | None = None) -> None:
+        if fix is not None:
+            self.fixes[len(self.reports)] = fix
         self.reports.append((self.current_code, node, message or ""))
 
 
@@ -634,6 +637,14 @@ MAX_FILE_BYTES = 2_000_000
 
 def collect(info: FileInput, source: bytes, rules: Sequence[FileRule]) -> ModuleFacts:
     """Parse ``source`` and return its facts and file-rule diagnostics (LL001 on failure)."""
+    return collect_with_fixes(info, source, rules)[0]
+
+
+FixedDiagnostic = tuple[Diagnostic, Fix]
+
+
+def parse_source(info: FileInput, source: bytes) -> cst.Module | ModuleFacts:
+    """The libCST module, or the facts of a file that cannot be parsed (LL001)."""
     if len(source) > MAX_FILE_BYTES:
         size = f"{len(source) / 1_000_000:.1f} MB"
         message = f"file too large to analyse ({size}; the limit is 2 MB): exclude generated files"
@@ -643,7 +654,7 @@ def collect(info: FileInput, source: bytes, rules: Sequence[FileRule]) -> Module
         if refusal is not None:
             return _syntax_error(info, source, *refusal)
     try:
-        module = cst.parse_module(source)
+        return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         line, column, message = _python_syntax_error(source) or (
             error.raw_line,
@@ -655,6 +666,16 @@ def collect(info: FileInput, source: bytes, rules: Sequence[FileRule]) -> Module
         return _syntax_error(info, source, 1, 0, f"cannot decode file: {error}")
     except RecursionError:
         return _syntax_error(info, source, 1, 0, "expression nesting too deep to parse")
+
+
+def collect_with_fixes(
+    info: FileInput, source: bytes, rules: Sequence[FileRule]
+) -> tuple[ModuleFacts, cst.Module | None, list[FixedDiagnostic]]:
+    """Facts and diagnostics, plus the parsed module and the fixes rules offered."""
+    parsed = parse_source(info, source)
+    if isinstance(parsed, ModuleFacts):
+        return parsed, None, []
+    module = parsed
     try:
         text = source.decode(module.encoding, errors="replace")
     except LookupError:
@@ -676,19 +697,23 @@ def collect(info: FileInput, source: bytes, rules: Sequence[FileRule]) -> Module
         spans = {}
         internal.append(_internal(info, "positions", "nesting too deep; positions unknown"))
     by_code = {rule.code: rule for rule in rules}
-    diagnostics = [
-        Diagnostic(
+    diagnostics: list[Diagnostic] = []
+    fixes: list[FixedDiagnostic] = []
+    for index, (code, node, message) in enumerate(ctx.reports):
+        fix = ctx.fixes.get(index)
+        diagnostic = Diagnostic(
             code=code,
             message=message or by_code[code].message,
             path=info.path,
             span=spans.get(id(node), UNKNOWN_SPAN),
             layer=info.layer,
-            fixable=by_code[code].fixable.value != "no",
+            fixable=fix is not None,
         )
-        for code, node, message in ctx.reports
-    ]
+        diagnostics.append(diagnostic)
+        if fix is not None:
+            fixes.append((diagnostic, fix))
     frozen = collector.freeze(spans)
-    return ModuleFacts(
+    facts = ModuleFacts(
         path=info.path,
         module=info.module,
         is_package=info.is_package,
@@ -697,6 +722,7 @@ def collect(info: FileInput, source: bytes, rules: Sequence[FileRule]) -> Module
         suppressions=parse_suppressions(text),
         **frozen,  # type: ignore[arg-type]
     )
+    return facts, module, fixes
 
 
 def _dispatch_tables(

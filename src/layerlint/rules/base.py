@@ -8,7 +8,7 @@ parametrised test and printed by ``layerlint explain``, so docs and tests cannot
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -145,6 +145,21 @@ class Rule:
         )
 
 
+@dataclass(frozen=True)
+class Fix:
+    """A rewrite: node replacements (matched by identity) and the imports they need.
+
+    ``add_imports`` are ``(module, name)`` pairs (``name`` None for ``import module``);
+    ``remove_imports`` are removed only if nothing uses them after the rewrite. An unsafe
+    fix may change behaviour and is applied only with ``--unsafe-fixes``.
+    """
+
+    replacements: tuple[tuple[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel], ...]
+    add_imports: tuple[tuple[str, str | None], ...] = ()
+    remove_imports: tuple[tuple[str, str | None], ...] = ()
+    safe: bool = True
+
+
 class FileContext(Protocol):
     """What a file rule may ask about the module it is looking at."""
 
@@ -161,8 +176,8 @@ class FileContext(Protocol):
         """Dotted name of an expression resolved through this module's imports."""
         ...
 
-    def report(self, node: cst.CSTNode, message: str | None = None) -> None:
-        """Report the rule's diagnostic at ``node``."""
+    def report(self, node: cst.CSTNode, message: str | None = None, fix: Fix | None = None) -> None:
+        """Report the rule's diagnostic at ``node``, optionally with its fix."""
         ...
 
 
@@ -183,6 +198,9 @@ class Finding:
     path: str
     span: Span
     message: str
+    # Only used by ``--fix``: rewrites the node of type ``fix_target`` found at ``span``.
+    fix: Callable[[cst.CSTNode], Fix | None] | None = None
+    fix_target: type[cst.CSTNode] | None = None
 
 
 class ProjectRule(Rule):
