@@ -17,9 +17,9 @@ from tests.conftest import MakeProject
 SERVICE_WITH_HTTP = (
     "from fastapi import HTTPException\n"
     "\n"
-    "def get_user(user):\n"
+    "def get_user(user, code: int):\n"
     "    if user is None:\n"
-    "        raise HTTPException(status_code=404)\n"
+    "        raise HTTPException(status_code=code)\n"
     "    return user\n"
 )
 CLEAN_SERVICE = "class NotFoundError(Exception):\n    pass\n"
@@ -136,12 +136,12 @@ def test_syntax_error_is_ll001_and_run_continues(make_project: MakeProject) -> N
 
 def test_noqa_and_layerlint_ignore(make_project: MakeProject) -> None:
     source = SERVICE_WITH_HTTP.replace(
-        "raise HTTPException(status_code=404)", "raise HTTPException(status_code=404)  # noqa: LL104"
+        "raise HTTPException(status_code=code)", "raise HTTPException(status_code=code)  # noqa: LL104"
     ).replace("from fastapi import HTTPException", "from fastapi import HTTPException  # layerlint: ignore[LL106]")
     root = make_project({"app/services/user_service.py": source})
     code, out, _ = invoke(root, "check", "--no-cache")
     assert code == 0, out
-    other = SERVICE_WITH_HTTP.replace("status_code=404)", "status_code=404)  # noqa: E501")
+    other = SERVICE_WITH_HTTP.replace("status_code=code)", "status_code=code)  # noqa: E501")
     root2 = make_project({"app/services/user_service.py": other})
     _, out, _ = invoke(root2, "check", "--no-cache", "--format", "json")
     assert "LL104" in {d["code"] for d in json.loads(out)["diagnostics"]}

@@ -261,7 +261,7 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
         from layerlint.layer_graph import render_layer_graph
 
         config = load_config(path.resolve(), config_file.resolve() if config_file else None)
-        result = run(config, RunOptions(use_cache=not no_cache, select=("LL1",)))
+        result = run(config, RunOptions(use_cache=not no_cache, select=("LL1",)), need_project=True)
     except UserError as error:
         _fail(str(error))
         return

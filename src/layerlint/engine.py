@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -31,7 +31,7 @@ from layerlint.facts import ModuleFacts
 from layerlint.layers import Contract, LayerMap
 from layerlint.project import Project
 from layerlint.rules import all_rules, file_rules, project_rules
-from layerlint.rules.base import FileRule, ProjectRule
+from layerlint.rules.base import FileRule, Finding, ProjectRule
 from layerlint.selection import selected_codes
 from layerlint.suppression import UNUSED_SUPPRESSION, apply_inline, apply_per_file_ignores
 
@@ -60,6 +60,11 @@ class RunResult:
     root: Path
     # Only built when the run had to analyse (not on a warm, unchanged re-run).
     project: Project | None = None
+    enabled: frozenset[str] = frozenset()
+    inputs: dict[str, FileInput] = field(default_factory=dict)
+    suppressions: dict[str, tuple[tuple[int, tuple[str, ...] | None], ...]] = field(
+        default_factory=dict
+    )
 
     @property
     def internal_errors(self) -> int:
@@ -197,36 +202,38 @@ def _mp_context() -> BaseContext:
     return multiprocessing.get_context()
 
 
-def run_project_rules(project: Project, rules: Sequence[ProjectRule]) -> list[Diagnostic]:
-    """Run each project rule; a crash becomes one internal error instead of a traceback."""
+FixSink = dict[str, list[tuple[Diagnostic, Finding]]]
+
+
+def run_project_rules(
+    project: Project, rules: Sequence[ProjectRule], fix_sink: FixSink | None = None
+) -> list[Diagnostic]:
+    """Run each project rule; a crash becomes one internal error instead of a traceback.
+
+    With ``fix_sink``, findings that carry a fix are kept (by path) for ``--fix``.
+    """
+    module_by_path = {facts.path: name for name, facts in project.modules.items()}
     found: list[Diagnostic] = []
     for rule in rules:
-        fixable = rule.fixable.value != "no"
         try:
             for finding in rule.check(project):
-                module = _module_for_path(project, finding.path)
-                found.append(
-                    Diagnostic(
-                        code=rule.code,
-                        message=finding.message,
-                        path=finding.path,
-                        span=finding.span,
-                        layer=project.layer_of(module) if module else None,
-                        fixable=fixable,
-                    )
+                module = module_by_path.get(finding.path)
+                diagnostic = Diagnostic(
+                    code=rule.code,
+                    message=finding.message,
+                    path=finding.path,
+                    span=finding.span,
+                    layer=project.layer_of(module) if module else None,
+                    fixable=finding.fix is not None,
                 )
+                found.append(diagnostic)
+                if fix_sink is not None and finding.fix is not None:
+                    fix_sink.setdefault(finding.path, []).append((diagnostic, finding))
         except RecursionError:
             found.append(_project_internal(rule.code, "RecursionError"))
         except Exception as error:
             found.append(_project_internal(rule.code, f"{type(error).__name__}: {error}"))
     return found
-
-
-def _module_for_path(project: Project, path: str) -> str | None:
-    for name, facts in project.modules.items():
-        if facts.path == path:
-            return name
-    return None
 
 
 def _project_internal(code: str, detail: str) -> Diagnostic:
@@ -276,6 +283,7 @@ def analyse(
     options: RunOptions,
     enabled: frozenset[str],
     progress: Callable[[int, int], None] | None,
+    fix_sink: FixSink | None = None,
 ) -> tuple[RawResults, Project]:
     """The expensive part: facts for every file, the project graph, the project rules."""
     facts = collect_all(states, config, options.use_cache, options.jobs, progress)
@@ -283,7 +291,7 @@ def analyse(
     project = Project(facts, layers, Contract.build(config.contract))
     active = [r(config.options_for(r.code)) for r in project_rules() if r.code in enabled]
     diagnostics: list[Diagnostic] = [d for f in facts for d in f.diagnostics]
-    diagnostics.extend(run_project_rules(project, active))
+    diagnostics.extend(run_project_rules(project, active, fix_sink))
     suppressions = {f.path: f.suppressions for f in facts if f.suppressions}
     return RawResults(tuple(diagnostics), suppressions), project
 
@@ -293,6 +301,7 @@ def run(
     options: RunOptions,
     progress: Callable[[int, int], None] | None = None,
     need_project: bool = False,
+    fix_sink: FixSink | None = None,
 ) -> RunResult:
     """Analyse the whole project under ``config.root``; report the selected paths."""
     files = discover(config.root, config.src, config.exclude)
@@ -307,12 +316,12 @@ def run(
     )
     raw: RawResults | None = None
     project: Project | None = None
-    if options.use_cache and not need_project:
+    if options.use_cache and not need_project and fix_sink is None:
         stored = read_pickle(cache_dir / RESULTS_FILE)
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
             raw = stored[1] if isinstance(stored[1], RawResults) else None
     if raw is None:
-        raw, project = analyse(states, config, options, enabled, progress)
+        raw, project = analyse(states, config, options, enabled, progress, fix_sink)
         if options.use_cache:
             write_pickle(cache_dir, RESULTS_FILE, (key, raw))
     diagnostics = report_diagnostics(raw, config, options, enabled)
@@ -322,6 +331,9 @@ def run(
         files_checked=len(reported_files),
         root=config.root,
         project=project,
+        enabled=enabled,
+        inputs={state.info.path: state.info for state in states},
+        suppressions=raw.suppressions,
     )
 
 

@@ -100,3 +100,20 @@ def _path_matches(path: str, pattern: str) -> bool:
     if pattern.endswith("/**"):
         return path.startswith(pattern[:-3] + "/")
     return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern) if "/" not in pattern else False
+
+
+def is_suppressed(
+    path: str,
+    code: str,
+    line: int,
+    suppressions: Sequence[tuple[int, tuple[str, ...] | None]],
+    per_file_ignores: Sequence[tuple[str, tuple[str, ...]]],
+) -> bool:
+    """Whether a diagnostic of ``code`` at ``line`` of ``path`` would be silenced."""
+    for suppressed_line, codes in suppressions:
+        if suppressed_line == line and _matches(code, codes):
+            return True
+    return any(
+        _path_matches(path, pattern) and any(code.startswith(c) for c in codes)
+        for pattern, codes in per_file_ignores
+    )

@@ -1,0 +1,76 @@
+"""``check --fix`` / ``--diff``: fix what a normal run reports, then report what remains.
+
+Only diagnostics the run would report are fixed (selection, ``# noqa``,
+``per-file-ignores`` respected), and only with fixes marked safe unless
+``--unsafe-fixes`` is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from layerlint.config import Config
+from layerlint.engine import FixSink, RunOptions, RunResult, build_file_rules, run
+from layerlint.fixer import FileFix, SpanFix, fix_source, write_atomically
+from layerlint.suppression import is_suppressed
+
+
+@dataclass
+class AutofixReport:
+    """What ``--fix`` did: per-file outcomes and the run after fixing."""
+
+    files: list[FileFix] = field(default_factory=list)
+    after: RunResult | None = None
+
+    @property
+    def fixed(self) -> int:
+        return sum(f.fixed for f in self.files if f.changed)
+
+    @property
+    def problems(self) -> list[FileFix]:
+        return [f for f in self.files if f.problem]
+
+
+def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> AutofixReport:
+    """Fix every reported, fixable diagnostic; with ``write`` False only compute diffs."""
+    sink: FixSink = {}
+    before = run(config, options, need_project=True, fix_sink=sink)
+    reported: dict[str, set[tuple[str, int, int]]] = {}
+    for diagnostic in before.diagnostics:
+        if diagnostic.fixable:
+            reported.setdefault(diagnostic.path, set()).add(
+                (diagnostic.code, diagnostic.span.line, diagnostic.span.column)
+            )
+    rules = build_file_rules(config)
+    report = AutofixReport()
+    for path in sorted(reported):
+        info = before.inputs.get(path)
+        if info is None:
+            continue
+        absolute = config.root / path
+        try:
+            source = absolute.read_bytes()
+        except OSError:
+            continue
+        wanted = reported[path]
+        project_fixes: list[SpanFix] = [
+            (diagnostic.span, finding.fix_target, finding.fix)
+            for diagnostic, finding in sink.get(path, [])
+            if finding.fix is not None
+            and finding.fix_target is not None
+            and (diagnostic.code, diagnostic.span.line, diagnostic.span.column) in wanted
+        ]
+        suppressions = before.suppressions.get(path, ())
+
+        def suppressed(code: str, line: int, path: str = path, marks: tuple = suppressions) -> bool:  # type: ignore[type-arg]
+            return is_suppressed(path, code, line, marks, config.per_file_ignores)
+
+        outcome = fix_source(
+            info, source, rules, wanted, before.enabled, suppressed, unsafe, project_fixes
+        )
+        report.files.append(outcome)
+        if write and outcome.changed:
+            write_atomically(Path(absolute), outcome.after)
+    report.after = run(config, options) if write else before
+    return report
