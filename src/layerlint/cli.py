@@ -12,13 +12,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dataclasses import dataclass
+
 import click
 
 from layerlint import __version__
 from layerlint.errors import UserError
 
 if TYPE_CHECKING:
+    from layerlint.config import Config
     from layerlint.diagnostics import Diagnostic
+    from layerlint.engine import RunOptions, RunResult
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -56,6 +60,9 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Report only diagnostics not in this baseline (default: the `baseline` setting).",
 )
+@click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
 @click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -73,12 +80,16 @@ def check(
     jobs: int | None,
     baseline_file: Path | None,
     write_baseline: Path | None,
+    fix: bool,
+    diff: bool,
+    unsafe_fixes: bool,
 ) -> None:
     """Check PATHS (default: the current directory) and report diagnostics."""
     try:
         code = _check(
             paths, output_format, output, _codes(select), _codes(extend_select), _codes(ignore),
             config_file, no_cache, jobs, baseline_file=baseline_file, write_baseline=write_baseline,
+            fix_mode=FixMode(fix=fix, diff=diff, unsafe=unsafe_fixes),
         )
     except UserError as error:
         _fail(str(error))
@@ -98,6 +109,7 @@ def _check(
     jobs: int | None,
     baseline_file: Path | None = None,
     write_baseline: Path | None = None,
+    fix_mode: FixMode | None = None,
 ) -> int:
     from layerlint.config import load_config
     from layerlint.engine import RunOptions, run
@@ -124,7 +136,17 @@ def _check(
         jobs=jobs,
         only_paths=only,
     )
-    result = run(config, options, progress=_progress_callback(output_format, output))
+    if fix_mode is not None and (fix_mode.fix or fix_mode.diff):
+        if fix_mode.fix and fix_mode.diff:
+            raise UserError("--fix and --diff exclude each other (--diff only shows the fixes)")
+        fixed = _apply_fixes(config, options, fix_mode, cwd)
+        if fixed is None:
+            return EXIT_OK
+        if fix_mode.diff:
+            return EXIT_FOUND if fixed else EXIT_OK
+        result = fixed
+    else:
+        result = run(config, options, progress=_progress_callback(output_format, output))
     if write_baseline is not None:
         errors = result.internal_errors
         return _write_baseline(write_baseline, result.diagnostics, config.root, errors)
@@ -148,6 +170,40 @@ def _check(
     if result.internal_errors:
         return EXIT_INTERNAL
     return EXIT_FOUND if diagnostics else EXIT_OK
+
+
+@dataclass(frozen=True)
+class FixMode:
+    """What ``--fix`` / ``--diff`` / ``--unsafe-fixes`` asked for."""
+
+    fix: bool = False
+    diff: bool = False
+    unsafe: bool = False
+
+
+def _apply_fixes(config: Config, options: RunOptions, mode: FixMode, cwd: Path) -> RunResult | None:
+    """Fix (or diff) and say how many diagnostics were fixed; the run after fixing.
+
+    With ``--diff`` the return value is truthy when there were fixes to show.
+    """
+    from layerlint.autofix import autofix
+
+    report = autofix(config, options, unsafe=mode.unsafe, write=mode.fix)
+    changed = [f for f in report.files if f.changed]
+    for problem in report.problems:
+        click.echo(f"layerlint: {problem.path}: {problem.problem}", err=True)
+    if mode.diff:
+        for outcome in changed:
+            click.echo(outcome.unified_diff(), nl=False)
+        verb = "Would fix"
+    else:
+        verb = "Fixed"
+    remaining = len(report.after.diagnostics) if report.after and mode.fix else None
+    tail = f" ({remaining} remaining)" if remaining is not None else ""
+    click.echo(f"{verb} {report.fixed} diagnostics in {len(changed)} files{tail}.", err=True)
+    if mode.diff:
+        return report.after if changed else None
+    return report.after
 
 
 def _write_baseline(

@@ -47,3 +47,25 @@ def lint_files(
         config = parse_config(dict(config_table or {}), root)
         result = run(config, RunOptions(select=select, use_cache=False, jobs=1))
         return result.diagnostics
+
+
+def fix_files(
+    files: Mapping[str, str],
+    select: tuple[str, ...],
+    options: Mapping[str, object] | None = None,
+    unsafe: bool = False,
+) -> tuple[dict[str, str], dict[str, str], int]:
+    """Run ``--fix`` twice on an in-memory project: (after first, after second, fixed count)."""
+    from layerlint.autofix import autofix
+
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        write_project(root, files)
+        table = {"rules": {select[0]: dict(options)}} if options else {}
+        config = parse_config(table, root)
+        run_options = RunOptions(select=select, use_cache=False, jobs=1)
+        first = autofix(config, run_options, unsafe=unsafe, write=True)
+        after_first = {path: (root / path).read_text() for path in files}
+        autofix(config, run_options, unsafe=unsafe, write=True)
+        after_second = {path: (root / path).read_text() for path in files}
+        return after_first, after_second, first.fixed

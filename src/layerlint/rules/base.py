@@ -75,6 +75,9 @@ class Example:
     files: Mapping[str, str]
     options: Mapping[str, OptionValue] = field(default_factory=dict)
     config: str = ""
+    # For fixable rules: the expected source of files after ``--fix`` (path -> source).
+    fixed: Mapping[str, str] = field(default_factory=dict)
+    unsafe: bool = False
 
     def expected_lines(self, code: str) -> dict[str, list[int]]:
         """Lines where ``code`` must be reported, per file path.
