@@ -117,6 +117,10 @@ class FileRuleContext:
     def in_type_checking(self) -> bool:
         return self.type_checking_depth > 0
 
+    def add_alias(self, name: str, target: str) -> None:
+        """Record that ``name`` now refers to ``target`` (an import)."""
+        self._aliases[name] = target
+
     def qualified_name(self, node: cst.BaseExpression) -> str | None:
         """``Column`` -> ``sqlalchemy.Column`` via this module's imports; None if unknown."""
         dotted = dotted_name(node)
@@ -131,25 +135,6 @@ class FileRuleContext:
         if fix is not None:
             self.fixes[len(self.reports)] = fix
         self.reports.append((self.current_code, node, message or ""))
-
-
-def module_aliases(module: cst.Module, info: FileInput) -> dict[str, str]:
-    """Local name -> dotted target for every import in the module (any depth)."""
-    aliases: dict[str, str] = {}
-    for stmt in _all_import_nodes(module):
-        for fact in _import_targets(stmt, info):
-            aliases[fact[0]] = fact[1]
-    return aliases
-
-
-def _all_import_nodes(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
-    from layerlint.walker import iter_nodes
-
-    found: list[cst.Import | cst.ImportFrom] = []
-    for node in iter_nodes(module, (cst.Import, cst.ImportFrom)):
-        if isinstance(node, cst.Import | cst.ImportFrom):
-            found.append(node)
-    return found
 
 
 def resolve_relative(module: str, is_package: bool, level: int, target: str) -> str:
@@ -330,9 +315,12 @@ class _FactCollector:
             return
 
     def _record_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        # Imports are visited before the code after them, so file rules resolve names
+        # through aliases collected in the same walk (no separate pass over the tree).
         local = self._current_function() is not None
         for target in _import_targets(node, self.info):
             self.imports.append((target, self.ctx.in_type_checking, local))
+            self.ctx.add_alias(target[0], target[1])
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = summarize(node.value)
@@ -680,7 +668,7 @@ def collect_with_fixes(
         text = source.decode(module.encoding, errors="replace")
     except LookupError:
         text = source.decode("utf-8", errors="replace")
-    ctx = FileRuleContext(info, module_aliases(module, info))
+    ctx = FileRuleContext(info, {})
     collector = _FactCollector(info, ctx)
     enter, leave = _dispatch_tables(collector, ctx, rules)
     internal: list[Diagnostic] = []
@@ -733,18 +721,32 @@ def _dispatch_tables(
     for block in _BLOCK_TYPES:
         enter[block].append(collector.enter_block)
         leave[block].append(collector.leave_block)
-    for name in dir(collector):
-        if name.startswith("visit_"):
-            enter[getattr(cst, name[6:])].append(getattr(collector, name))
+    for name, node_type, leaving in _callbacks(type(collector)):
+        if not leaving:
+            enter[node_type].append(getattr(collector, name))
     failures: list[Diagnostic] = []
     ctx.failures = failures  # type: ignore[attr-defined]
     for rule in rules:
-        for name in dir(rule):
-            if name.startswith(("visit_", "leave_")):
-                node_type = getattr(cst, name[6:])
-                table = enter if name.startswith("visit_") else leave
-                table[node_type].append(_guarded(rule, getattr(rule, name), ctx, failures))
+        for name, node_type, leaving in _callbacks(type(rule)):
+            table = leave if leaving else enter
+            table[node_type].append(_guarded(rule, getattr(rule, name), ctx, failures))
     return dict(enter), dict(leave)
+
+
+_callback_names: dict[type, list[tuple[str, type[cst.CSTNode], bool]]] = {}
+
+
+def _callbacks(cls: type) -> list[tuple[str, type[cst.CSTNode], bool]]:
+    """``(method, node type, is_leave)`` for each visit_/leave_ method, found once per class."""
+    found = _callback_names.get(cls)
+    if found is None:
+        found = []
+        for name in dir(cls):
+            node_type = getattr(cst, name[6:], None) if name.startswith(("visit_", "leave_")) else None
+            if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
+                found.append((name, node_type, name.startswith("leave_")))
+        _callback_names[cls] = found
+    return found
 
 
 def _guarded(

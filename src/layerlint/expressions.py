@@ -110,6 +110,10 @@ def _summarize_call(node: cst.Call, depth: int) -> Value:
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        quick = _plain_string(node.value)
+        if quick is not None:
+            return quick
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
         try:
             value = node.evaluated_value
@@ -119,6 +123,22 @@ def _string_value(node: cst.BaseExpression) -> str | None:
             return value.decode("latin-1")
         return value
     return None
+
+
+def _plain_string(literal: str) -> str | None:
+    """The value of a simple literal without escapes, skipping ``literal_eval``'s compile."""
+    prefix_end = 0
+    while prefix_end < len(literal) and literal[prefix_end] not in "'\"":
+        prefix_end += 1
+    prefix = literal[:prefix_end].lower()
+    if prefix not in ("", "r", "u"):
+        return None
+    body = literal[prefix_end:]
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    inner = body[len(quote) : len(body) - len(quote)]
+    if "\\" in inner and prefix != "r":
+        return None
+    return inner
 
 
 def annotation_parts(

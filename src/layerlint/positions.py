@@ -8,8 +8,8 @@ nodes and stops as soon as the last of them is closed.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -43,22 +43,44 @@ class _TargetedPositionState(CodegenState):
         else:
             self.column += len(value)
 
-    @contextmanager
-    def record_syntactic_position(
+    def record_syntactic_position(  # type: ignore[override]
         self,
         node: cst.CSTNode,
         *,
         start_node: cst.CSTNode | None = None,
         end_node: cst.CSTNode | None = None,
-    ) -> Iterator[None]:
+    ) -> AbstractContextManager[None]:
+        # Called for every node: non-targets get a shared no-op context manager rather
+        # than a fresh generator-based one.
         if id(node) not in self.targets:
-            yield
+            return _NOTHING
+        return _Recorder(self, id(node))
+
+
+class _Recorder:
+    """Records one target node's range between __enter__ and __exit__."""
+
+    __slots__ = ("_key", "_start", "_state")
+
+    def __init__(self, state: _TargetedPositionState, key: int) -> None:
+        self._state = state
+        self._key = key
+        self._start = (0, 0)
+
+    def __enter__(self) -> None:
+        self._start = (self._state.line, self._state.column)
+
+    def __exit__(self, kind: object, value: object, trace: object) -> None:
+        if kind is not None:
             return
-        start = (self.line, self.column)
-        yield
-        self.found[id(node)] = Span(start[0], start[1] + 1, self.line, self.column + 1)
-        if len(self.found) == len(self.targets):
+        state = self._state
+        line, column = self._start
+        state.found[self._key] = Span(line, column + 1, state.line, state.column + 1)
+        if len(state.found) == len(state.targets):
             raise _AllFound
+
+
+_NOTHING = nullcontext()
 
 
 def node_spans(module: cst.Module, nodes: Collection[cst.CSTNode]) -> dict[int, Span]:

@@ -40,6 +40,17 @@ _SKIPPED_FIELDS = frozenset(
     }
 )
 _child_fields: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+# isinstance() against libCST's abstract CSTNode goes through ABC machinery; a dict
+# keyed by the concrete type answers the same question several times faster.
+_is_node_type: dict[type, bool] = {}
+
+
+def _is_node(value: object) -> bool:
+    kind = type(value)
+    known = _is_node_type.get(kind)
+    if known is None:
+        known = _is_node_type[kind] = isinstance(value, cst.CSTNode)
+    return known
 
 
 def _fields_of(cls: type[cst.CSTNode]) -> tuple[str, ...]:
@@ -59,10 +70,11 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     result: list[cst.CSTNode] = []
     for name in _fields_of(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind is list or kind is tuple:
+            result.extend(v for v in value if _is_node(v))
+        elif _is_node(value):
             result.append(value)
-        elif isinstance(value, list | tuple):
-            result.extend(v for v in value if isinstance(v, cst.CSTNode))
     return result
 
 
