@@ -28,3 +28,13 @@ def test_readme_quick_start_matches_ci() -> None:
     assert "layerlint check fixtures/example" in text
     assert "python -m pytest" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install -e '.[dev]' && python -m pytest" in text
+
+
+def test_rules_page_is_current() -> None:
+    from layerlint.docs import rules_page
+
+    page = REPO / "docs" / "rules.md"
+    expected = rules_page()
+    if os.environ.get("LAYERLINT_UPDATE_README"):
+        page.write_text(expected, encoding="utf-8")
+    assert page.read_text(encoding="utf-8") == expected, "run: LAYERLINT_UPDATE_README=1 python -m pytest tests/test_readme.py"
