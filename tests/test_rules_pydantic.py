@@ -185,10 +185,6 @@ def test_v1_method_through_depends_factory_and_self_attribute() -> None:
     assert found(files, "LL404") == [("app/routes/admin.py", 8), ("app/routes/admin.py", 11)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expressions.annotation_parts reads `Item | dict` as `Item` (see docs/precision)",
-)
 def test_v1_method_on_union_annotation_is_silent() -> None:
     source = (
         "from pydantic import BaseModel\n"

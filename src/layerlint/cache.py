@@ -21,7 +21,7 @@ from pathlib import Path
 from layerlint import __version__
 from layerlint.facts import ModuleFacts
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 CACHE_FILE = "facts.pickle"
 RESULTS_FILE = "results.pickle"
 

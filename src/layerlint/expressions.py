@@ -79,12 +79,13 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
         )
     if isinstance(node, cst.Dict):
         pairs: list[tuple[str, Value]] = []
+        starred = any(isinstance(el, cst.StarredDictElement) for el in node.elements)
         for el in node.elements:
             if isinstance(el, cst.DictElement):
                 key = _string_value(el.key) if isinstance(el.key, cst.SimpleString) else None
                 if key is not None:
                     pairs.append((key, summarize(el.value, depth + 1)))
-        return Value("dict", keywords=tuple(pairs))
+        return Value("dict", keywords=tuple(pairs), has_star=starred)
     if isinstance(node, cst.Subscript):
         base = dotted_name(node.value)
         elements = tuple(
@@ -101,12 +102,21 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
 def _summarize_call(node: cst.Call, depth: int) -> Value:
     args: list[Value] = []
     keywords: list[tuple[str, Value]] = []
+    has_star = False
     for arg in node.args:
         if arg.keyword is not None:
             keywords.append((arg.keyword.value, summarize(arg.value, depth + 1)))
-        elif not arg.star:
+        elif arg.star:
+            has_star = True
+        else:
             args.append(summarize(arg.value, depth + 1))
-    return Value("call", callee_of(node), keywords=tuple(keywords), elements=tuple(args))
+    return Value(
+        "call",
+        callee_of(node),
+        keywords=tuple(keywords),
+        elements=tuple(args),
+        has_star=has_star,
+    )
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
@@ -163,7 +173,10 @@ def annotation_parts(
                 return None, (), depends
             continue
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-            node = _non_none_side(node)
+            members = [m for m in _union_members(node) if not _is_none(m)]
+            if len(members) != 1:
+                return None, (), depends
+            node = members[0]
             continue
         if isinstance(node, cst.Subscript):
             base = dotted_name(node.value)
@@ -198,9 +211,18 @@ def _primary(node: cst.BaseExpression) -> Dotted | None:
     return primary
 
 
-def _non_none_side(node: cst.BinaryOperation) -> cst.BaseExpression:
-    if isinstance(node.right, cst.Name) and node.right.value == "None":
-        return node.left
-    if isinstance(node.left, cst.Name) and node.left.value == "None":
-        return node.right
-    return node.left
+def _union_members(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """``A | B | None`` as ``[A, B, None]`` (iteratively: chains can be long)."""
+    members: list[cst.BaseExpression] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.BitOr):
+            stack.extend((current.right, current.left))
+        else:
+            members.append(current)
+    return members
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"

@@ -29,6 +29,8 @@ class Value:
     literal: str | int | bool | None = None
     keywords: tuple[tuple[str, Value], ...] = ()
     elements: tuple[Value, ...] = ()
+    # ``f(*a, **k)`` or ``{**base}``: arguments or keys exist that are not listed.
+    has_star: bool = False
 
     def keyword(self, name: str) -> Value | None:
         """The value of keyword argument (or dict key) ``name``, if present."""

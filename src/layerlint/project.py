@@ -61,7 +61,10 @@ PYDANTIC_BASES = frozenset(
         "pydantic_settings.BaseSettings",
         "pydantic.BaseSettings",
         "pydantic.RootModel",
+        "pydantic.root_model.RootModel",
+        "pydantic_settings.main.BaseSettings",
         "sqlmodel.SQLModel",
+        "sqlmodel.main.SQLModel",
     }
 )
 ORM_BASES = frozenset(
