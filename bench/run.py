@@ -37,9 +37,26 @@ def corpus_root(explicit: str | None) -> Path:
     return Path(done.stdout.strip().splitlines()[-1])
 
 
+TOOLS_VENV = REPO / ".bench-tools"
+TOOLS = ("flake8", "ruff", "import-linter", "fixit")
+
+
+def tools_venv() -> Path:
+    """A virtualenv with the comparison tools only, so flake8 runs without our plugin."""
+    python = TOOLS_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *TOOLS], check=False)
+    return TOOLS_VENV / "bin"
+
+
 def tool(name: str) -> str | None:
-    local = Path(sys.executable).with_name(name)
-    return str(local) if local.exists() else shutil.which(name)
+    """A comparison tool from the tools venv; layerlint from this interpreter's venv."""
+    if name == "layerlint":
+        local = Path(sys.executable).with_name(name)
+        return str(local) if local.exists() else shutil.which(name)
+    candidate = tools_venv() / name
+    return str(candidate) if candidate.exists() else None
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -106,9 +123,21 @@ def main() -> None:
             target.write_bytes(original + f"\n# edit {next(counter)}\n".encode())
 
         results["layerlint one file changed (all prefect)"] = median([*layerlint, "."], work, args.runs, before=touch)
-        for name, command in (("lint-imports", ["lint-imports"]), ("fixit", ["fixit", "lint", "."])):
-            if tool(command[0]) is None:
-                print(f"{name}: skipped (not installed)")
+        lint_imports = tool("lint-imports")
+        if lint_imports:
+            contract = work / ".importlinter"
+            contract.write_text(
+                "[importlinter]\nroot_package = prefect\n\n"
+                "[importlinter:contract:layers]\nname = server layers\ntype = layers\n"
+                "layers =\n    prefect.server.api\n    prefect.server.services\n"
+                "    prefect.server.models\n    prefect.server.database\n"
+            )
+            env = dict(os.environ, PYTHONPATH=str(work))
+            samples = [timed([lint_imports, "--no-cache"], work, env) for _ in range(args.runs)]
+            results["lint-imports layers (all prefect)"] = statistics.median(samples)
+        fixit = tool("fixit")
+        if fixit:
+            results["fixit lint (server)"] = timed([fixit, "lint", "."], server)
         rss = peak_rss_mb([*layerlint, "--no-cache", "."], work)
 
     print()
@@ -122,6 +151,8 @@ def main() -> None:
 
     print()
     ratio("layerlint cold (server)", "flake8 -j2 (server)")
+    ratio("layerlint cold (server)", "fixit lint (server)")
+    ratio("layerlint warm (all prefect)", "lint-imports layers (all prefect)")
     ratio("layerlint warm (all prefect)", "ruff ALL (all prefect)")
     ratio("layerlint one file changed (all prefect)", "layerlint warm (all prefect)")
 

@@ -417,17 +417,20 @@ def test_hook_manifest_is_valid() -> None:
 # --- docs/integrations.md ----------------------------------------------------------------
 
 DOC = REPO / "docs" / "integrations.md"
+# The README repeats the snippets users copy; both copies are checked.
+DOCS = [pytest.param(DOC, id="integrations.md"), pytest.param(REPO / "README.md", id="README")]
 
 
-def yaml_snippets() -> list[Any]:
-    """Every ```yaml block of the integrations page, parsed."""
-    blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert blocks, "docs/integrations.md has no yaml snippets"
+def yaml_snippets(doc: Path = DOC) -> list[Any]:
+    """Every ```yaml block of a page, parsed."""
+    blocks = re.findall(r"```yaml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert blocks, f"{doc.name} has no yaml snippets"
     return [yaml.safe_load(block) for block in blocks]
 
 
-def test_docs_pre_commit_snippet_matches_the_hooks(tmp_path: Path) -> None:
-    (config,) = [s for s in yaml_snippets() if isinstance(s, dict) and "repos" in s]
+@pytest.mark.parametrize("doc", DOCS)
+def test_docs_pre_commit_snippet_matches_the_hooks(tmp_path: Path, doc: Path) -> None:
+    (config,) = [s for s in yaml_snippets(doc) if isinstance(s, dict) and "repos" in s]
     (repo,) = config["repos"]
     hook_ids = {
         hook["id"] for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
@@ -441,8 +444,9 @@ def test_docs_pre_commit_snippet_matches_the_hooks(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_docs_github_actions_snippet_uploads_sarif() -> None:
-    (workflow,) = [s for s in yaml_snippets() if isinstance(s, dict) and "jobs" in s]
+@pytest.mark.parametrize("doc", DOCS)
+def test_docs_github_actions_snippet_uploads_sarif(doc: Path) -> None:
+    (workflow,) = [s for s in yaml_snippets(doc) if isinstance(s, dict) and "jobs" in s]
     (job,) = workflow["jobs"].values()
     assert job["permissions"]["security-events"] == "write"
     steps = job["steps"]
@@ -456,8 +460,9 @@ def test_docs_github_actions_snippet_uploads_sarif() -> None:
     assert upload["with"]["sarif_file"] == "layerlint.sarif"
 
 
-def test_docs_console_commands_use_real_options() -> None:
-    text = DOC.read_text(encoding="utf-8")
+@pytest.mark.parametrize("doc", DOCS)
+def test_docs_console_commands_use_real_options(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
     help_text = run([sys.executable, "-m", "layerlint.cli", "check", "--help"], REPO).stdout
     commands = [line for line in text.splitlines() if "layerlint check" in line]
     options = {o for line in commands for o in re.findall(r"(?<![\w-])--[a-z][a-z-]*", line)}
