@@ -72,6 +72,9 @@ def test_module_names(tmp_path: Path, files: tuple[str, ...], target: str, expec
         ("alembic/versions/0001_init.py", "migrations"),
         ("tests/api/test_users.py", None),
         ("app/main.py", None),
+        ("open_webui/routers/models.py", "routes"),
+        ("lnbits/core/views/user_api.py", "routes"),
+        ("app/services/schemas.py", "services"),
     ],
 )
 def test_detect_layer(path: str, layer: str | None) -> None:

@@ -8,6 +8,7 @@ cannot be read is ignored (and rebuilt); one that cannot be written costs a warn
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -21,9 +22,21 @@ from pathlib import Path
 from layerlint import __version__
 from layerlint.facts import ModuleFacts
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 CACHE_FILE = "facts.pickle"
 RESULTS_FILE = "results.pickle"
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Identity of the installed layerlint code, so an edited checkout never reuses
+    results computed by older rules under the same version number."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package)}:{stat.st_mtime_ns}:{stat.st_size};".encode())
+    return digest.hexdigest()
 
 
 def content_hash(data: bytes) -> str:
@@ -47,7 +60,7 @@ class FactsCache:
     @classmethod
     def load(cls, directory: Path | None, analysis_hash: str) -> FactsCache:
         """Read the cache if it matches this version and configuration, else start empty."""
-        key = f"{CACHE_FORMAT}:{__version__}:{sys.version_info[:2]}:{analysis_hash}"
+        key = f"{CACHE_FORMAT}:{__version__}:{code_fingerprint()}:{sys.version_info[:2]}:{analysis_hash}"
         cache = cls(directory, key)
         if directory is None:
             return cache
@@ -142,7 +155,9 @@ def write_pickle(directory: Path, name: str, payload: object) -> bool:
 def run_key(*parts: object) -> str:
     """Digest of everything a whole-run result depends on."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{CACHE_FORMAT}:{__version__}:{sys.version_info[:2]}".encode())
+    digest.update(
+        f"{CACHE_FORMAT}:{__version__}:{code_fingerprint()}:{sys.version_info[:2]}".encode()
+    )
     for part in parts:
         digest.update(repr(part).encode())
         digest.update(b"\0")

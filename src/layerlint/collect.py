@@ -390,6 +390,7 @@ class _FactCollector:
         nodes: list[cst.CSTNode] = [alias for (_, _, _, _, alias), _, _ in self.imports]
         for fn in self.functions:
             nodes.append(fn.node.name)
+            nodes.extend(fn.node.decorators)
             nodes.extend(p.name for p in _all_params(fn.node.params))
             nodes.extend(call for call, _ in fn.calls)
             nodes.extend(r for r, _ in fn.raises)
@@ -486,7 +487,25 @@ def _param_fact(param: cst.Param, span: Callable[[cst.CSTNode], Span]) -> ParamF
             depends = target.dotted if target.kind == "name" else ("()",) + target.dotted
         elif primary is not None:
             depends = primary
-    return ParamFact(param.name.value, primary, depends, span(param.name), args)
+    return ParamFact(
+        param.name.value,
+        primary,
+        depends,
+        span(param.name),
+        args,
+        default=summarize(default) if default is not None else None,
+        annotated_metadata=_annotated_metadata(annotation),
+    )
+
+
+def _annotated_metadata(annotation: cst.BaseExpression | None) -> tuple[Value, ...]:
+    """The extra items of ``Annotated[X, meta, ...]`` (after unwrapping ``X | None``)."""
+    if isinstance(annotation, cst.Subscript):
+        base = dotted_name(annotation.value)
+        if base and base[-1] == "Annotated":
+            items = [el.slice.value for el in annotation.slice if isinstance(el.slice, cst.Index)]
+            return tuple(summarize(item) for item in items[1:])
+    return ()
 
 
 def _freeze_function(fn: _FunctionBuilder, span: Callable[[cst.CSTNode], Span]) -> FunctionFact:
@@ -517,6 +536,10 @@ def _freeze_function(fn: _FunctionBuilder, span: Callable[[cst.CSTNode], Span]) 
         locals=tuple(fn.locals),
         self_attributes=tuple(fn.self_attributes),
         nested=tuple(fn.nested),
+        return_annotation=(
+            summarize(node.returns.annotation) if node.returns is not None else None
+        ),
+        decorator_spans=tuple(span(d) for d in node.decorators),
     )
 
 

@@ -71,6 +71,10 @@ class ParamFact:
     depends: Dotted | None = None
     span: Span | None = None
     annotation_args: tuple[Dotted, ...] = ()
+    # The default value (``= Body(max_length=10)``, ``= Depends(get_db)``), if any.
+    default: Value | None = None
+    # Extra ``Annotated[X, ...]`` metadata (``Field(max_length=10)``, ``Query()``...).
+    annotated_metadata: tuple[Value, ...] = ()
 
 
 @fast_pickle
@@ -135,6 +139,14 @@ class FunctionFact:
     self_attributes: tuple[tuple[str, Value], ...] = ()
     # Names of nested functions defined inside this one.
     nested: tuple[str, ...] = ()
+    # The full return annotation (``list[X]``, ``A | B``) when there is one.
+    return_annotation: Value | None = None
+    # Where each decorator starts, in the order of ``decorators``.
+    decorator_spans: tuple[Span, ...] = ()
+
+    @property
+    def has_return_annotation(self) -> bool:
+        return self.return_annotation is not None
 
 
 @fast_pickle

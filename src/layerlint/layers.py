@@ -91,8 +91,18 @@ _TEST_PARTS = frozenset({"tests", "test", "testing"})
 _MIGRATION_DIR = re.compile(r"(^|/)(alembic|migrations)/versions/")
 
 
+# Folders that collect the modules of one layer, named after resources
+# (``routers/models.py`` is the router for "models"): the folder decides.
+_COLLECTION_FOLDERS = frozenset(_FOLDER_LAYERS) - {"api", "core", "db", "database"}
+
+
 def detect_layer(relative_path: str) -> str | None:
-    """The layer a file belongs to by its path (posix, relative to the project root)."""
+    """The layer a file belongs to by its path (posix, relative to the project root).
+
+    A file directly inside a layer's collection folder (``routes/``, ``services/``...)
+    belongs to that layer; otherwise the file name decides (``deps.py``, ``service.py``
+    in a feature package), then the innermost folder that names a layer.
+    """
     parts = relative_path.split("/")
     filename = parts[-1]
     stem = filename[:-3] if filename.endswith(".py") else filename
@@ -101,6 +111,8 @@ def detect_layer(relative_path: str) -> str | None:
         return None
     if _MIGRATION_DIR.search(relative_path):
         return "migrations"
+    if folders and folders[-1] in _COLLECTION_FOLDERS:
+        return _FOLDER_LAYERS[folders[-1]]
     if stem != "__init__":
         if stem in _FILE_LAYERS:
             return _FILE_LAYERS[stem]

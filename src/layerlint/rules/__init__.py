@@ -13,6 +13,7 @@ def all_rules() -> Mapping[str, type[Rule]]:
     """Every rule by code (import of the family modules happens here, once)."""
     from layerlint.rules import (
         alembic,
+        blocking,
         builtin,
         fastapi,
         layering,
@@ -23,7 +24,17 @@ def all_rules() -> Mapping[str, type[Rule]]:
     )
 
     found: dict[str, type[Rule]] = {}
-    for family in (builtin, layering, fastapi, sqlalchemy, pydantic, services, alembic, security):
+    for family in (
+        builtin,
+        layering,
+        fastapi,
+        blocking,
+        sqlalchemy,
+        pydantic,
+        services,
+        alembic,
+        security,
+    ):
         for value in vars(family).values():
             if (
                 isinstance(value, type)

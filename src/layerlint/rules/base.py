@@ -58,7 +58,7 @@ class RuleOption:
                 raise ValueError("expected an integer")
             return value
         if isinstance(self.default, tuple):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
                 raise ValueError("expected a list of strings")
             return tuple(value)
         if not isinstance(value, str):
@@ -174,6 +174,21 @@ class FileContext(Protocol):
 
     @property
     def path(self) -> str: ...
+
+    @property
+    def enclosing_function(self) -> cst.FunctionDef | None:
+        """The innermost function whose body is being walked."""
+        ...
+
+    @property
+    def enclosing_class(self) -> cst.ClassDef | None:
+        """The class whose body is being walked directly."""
+        ...
+
+    @property
+    def in_type_checking(self) -> bool:
+        """Inside an ``if TYPE_CHECKING:`` block."""
+        ...
 
     def qualified_name(self, node: cst.BaseExpression) -> str | None:
         """Dotted name of an expression resolved through this module's imports."""
