@@ -169,3 +169,26 @@ def test_type_inference_sources() -> None:
     assert project.type_of(run, ("raw",)) is None
     assert project.type_of(use, ("x", "other")) == repo
     assert project.type_of(use, ("local", "repo")) == repo
+
+
+def test_exception_handlers_from_decorator_call_and_constructor() -> None:
+    project = project_from(
+        {
+            "app/exceptions.py": "class NotFound(Exception):\n    pass\nclass Gone(Exception):\n    pass\nclass Busy(Exception):\n    pass\n",
+            "app/main.py": (
+                "from fastapi import FastAPI\n"
+                "from app.exceptions import Busy, Gone, NotFound\n"
+                "async def not_found(request, exc): ...\n"
+                "async def gone(request, exc): ...\n"
+                "app = FastAPI(exception_handlers={NotFound: not_found})\n"
+                "app.add_exception_handler(Gone, gone)\n"
+                "@app.exception_handler(Busy)\n"
+                "async def busy(request, exc): ...\n"
+            ),
+        }
+    )
+    assert project.exception_handlers == {
+        "app.main.not_found": ["app.exceptions.NotFound"],
+        "app.main.gone": ["app.exceptions.Gone"],
+        "app.main.busy": ["app.exceptions.Busy"],
+    }

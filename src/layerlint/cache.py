@@ -22,7 +22,7 @@ from pathlib import Path
 from layerlint import __version__
 from layerlint.facts import ModuleFacts
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 CACHE_FILE = "facts.pickle"
 RESULTS_FILE = "results.pickle"
 

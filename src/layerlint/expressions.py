@@ -79,13 +79,17 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
         )
     if isinstance(node, cst.Dict):
         pairs: list[tuple[str, Value]] = []
+        by_name: list[Value] = []
         starred = any(isinstance(el, cst.StarredDictElement) for el in node.elements)
         for el in node.elements:
             if isinstance(el, cst.DictElement):
                 key = _string_value(el.key) if isinstance(el.key, cst.SimpleString) else None
                 if key is not None:
                     pairs.append((key, summarize(el.value, depth + 1)))
-        return Value("dict", keywords=tuple(pairs), has_star=starred)
+                elif (dotted := dotted_name(el.key)) is not None:
+                    # ``{NotFoundError: handler}``: the key class and its value, as a call-less pair.
+                    by_name.append(Value("pair", dotted, elements=(summarize(el.value, depth + 1),)))
+        return Value("dict", keywords=tuple(pairs), elements=tuple(by_name), has_star=starred)
     if isinstance(node, cst.Subscript):
         base = dotted_name(node.value)
         elements = tuple(

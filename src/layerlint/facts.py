@@ -21,7 +21,9 @@ class Value:
 
     kind is one of: ``name`` (a dotted name), ``call`` (a call of ``dotted``), ``str``,
     ``int``, ``bool``, ``none``, ``list`` (a list/tuple/set literal of ``elements``),
-    ``dict`` (keys in ``keywords``), ``subscript`` (``dotted[...]``), ``other``.
+    ``dict`` (string keys in ``keywords``; keys that are names as ``pair`` elements:
+    ``dotted`` is the key, ``elements[0]`` the value), ``subscript`` (``dotted[...]``),
+    ``other``.
     """
 
     kind: str

@@ -463,6 +463,14 @@ class Project:
                             if arg.kind == "name"
                         ]
                         handlers.setdefault(f"{facts.module}.{fn.qualname}", []).extend(handled)
+            for value in self._exception_handler_dicts(facts):
+                for pair in value.elements:
+                    if pair.kind == "pair" and pair.elements and pair.elements[0].kind == "name":
+                        handler_name = self.resolve_canonical(facts.module, pair.elements[0].dotted)
+                        exc_name = self.resolve_canonical(facts.module, pair.dotted)
+                        handlers.setdefault(
+                            handler_name or ".".join(pair.elements[0].dotted), []
+                        ).append(exc_name or ".".join(pair.dotted))
             for call in self._all_calls(facts):
                 if call.callee[-1:] == ("add_exception_handler",) and len(call.args) >= 2:
                     exc, handler = call.args[0], call.args[1]
@@ -477,6 +485,13 @@ class Project:
                         )
                         handlers.setdefault(name, []).append(exc_name)
         return handlers
+
+    def _exception_handler_dicts(self, facts: ModuleFacts) -> Iterator[Value]:
+        """``exception_handlers={Exc: handler}`` passed to ``FastAPI(...)`` in this module."""
+        for call in self._all_calls(facts):
+            found = call.keyword("exception_handlers")
+            if found is not None and found.kind == "dict":
+                yield found
 
     def is_exempt_http_function(self, ref: FunctionRef) -> bool:
         """Dependencies and exception handlers may speak HTTP wherever they live."""
