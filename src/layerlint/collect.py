@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import traceback
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -632,7 +633,9 @@ def _too_deep_for_libcst(source: bytes) -> tuple[int, int, str] | None:
     import ast
 
     try:
-        ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # CPython's SyntaxWarnings are not ours to show
+            ast.parse(source)
     except SyntaxError as error:
         return error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg
     except RecursionError:
@@ -825,7 +828,9 @@ def _python_syntax_error(source: bytes) -> tuple[int, int, str] | None:
     import ast
 
     try:
-        ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # CPython's SyntaxWarnings are not ours to show
+            ast.parse(source)
     except SyntaxError as error:
         return error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg
     except (ValueError, RecursionError, MemoryError):
