@@ -15,14 +15,14 @@ from pathlib import Path
 import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
+from tests.conftest import MakeProject
+from tests.test_cli import SERVICE_WITH_HTTP, invoke
 
 from layerlint.collect import FileInput, collect
 from layerlint.config import parse_config
 from layerlint.engine import RunOptions, build_file_rules, run
 from layerlint.rules.blocking import BlockingCallInAsync
 from layerlint.rules.layering import HttpExceptionInService
-from tests.conftest import MakeProject
-from tests.test_cli import SERVICE_WITH_HTTP, invoke
 
 ALL_FILE_RULES = build_file_rules(parse_config({}, Path(".")))
 
@@ -50,7 +50,9 @@ def test_crashing_file_rule_is_reported_and_the_rest_runs(
     assert "Traceback" not in err
 
 
-def test_crashing_project_rule_is_reported(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crashing_project_rule_is_reported(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode(self: object, project: object) -> None:
         raise KeyError("missing")
 
@@ -63,8 +65,12 @@ def test_crashing_project_rule_is_reported(make_project: MakeProject, monkeypatc
     assert any(d["code"] == "LL106" for d in diagnostics)
 
 
-def test_unreadable_file_is_ll001(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = make_project({"app/services/user_service.py": SERVICE_WITH_HTTP, "app/secret.py": "x = 1\n"})
+def test_unreadable_file_is_ll001(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(
+        {"app/services/user_service.py": SERVICE_WITH_HTTP, "app/secret.py": "x = 1\n"}
+    )
     original = Path.read_bytes
 
     def guarded(self: Path) -> bytes:
@@ -83,15 +89,21 @@ def test_concurrent_runs_share_the_cache(make_project: MakeProject) -> None:
     files = {f"app/services/s{i}.py": SERVICE_WITH_HTTP for i in range(40)}
     root = make_project(files)
     command = [sys.executable, "-m", "layerlint.cli", "check", "--format", "json", "--jobs", "2"]
-    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    runs = [
+        subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True) for _ in range(3)
+    ]
     outputs = [json.loads(p.communicate()[0])["summary"]["diagnostics"] for p in runs]
     assert outputs == [80, 80, 80]
     again = subprocess.run(command, cwd=root, capture_output=True, text=True)
     assert json.loads(again.stdout)["summary"]["diagnostics"] == 80
-    assert not [p for p in (root / ".layerlint_cache").iterdir() if p.name.startswith(".")
-                and p.name != ".gitignore"]
+    assert not [
+        p
+        for p in (root / ".layerlint_cache").iterdir()
+        if p.name.startswith(".") and p.name != ".gitignore"
+    ]
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles what it generates
 @settings(
     max_examples=40,
     deadline=None,
@@ -105,6 +117,7 @@ def test_generated_python_never_crashes_the_per_file_pass(source: str) -> None:
         assert [d.message for d in facts.diagnostics if d.code == "LL000"] == []
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=hypothesmith.from_node())
 def test_generated_syntax_trees_never_crash_the_per_file_pass(source: str) -> None:

@@ -651,7 +651,12 @@ MAX_FILE_BYTES = 2_000_000
 
 def collect(info: FileInput, source: bytes, rules: Sequence[FileRule]) -> ModuleFacts:
     """Parse ``source`` and return its facts and file-rule diagnostics (LL001 on failure)."""
-    return collect_with_fixes(info, source, rules)[0]
+    with warnings.catch_warnings():
+        # Evaluating literals compiles them; CPython's SyntaxWarnings about the user's
+        # code ("'int' object is not callable") are not layerlint's to print.
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return collect_with_fixes(info, source, rules)[0]
 
 
 FixedDiagnostic = tuple[Diagnostic, Fix]
