@@ -118,7 +118,11 @@ def test_generated_python_never_crashes_the_per_file_pass(source: str) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::SyntaxWarning")
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(source=hypothesmith.from_node())
 def test_generated_syntax_trees_never_crash_the_per_file_pass(source: str) -> None:
     info = FileInput("app/services/x.py", "app.services.x", False, "services")
