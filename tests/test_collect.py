@@ -192,3 +192,15 @@ def test_exception_handlers_from_decorator_call_and_constructor() -> None:
         "app.main.gone": ["app.exceptions.Gone"],
         "app.main.busy": ["app.exceptions.Busy"],
     }
+
+
+def test_scoped_session_is_a_session() -> None:
+    project = project_from(
+        {
+            "app/db.py": "from sqlalchemy.orm import scoped_session, sessionmaker\ndb_session = scoped_session(sessionmaker())\n",
+            "app/repositories/user_repo.py": "from app.db import db_session\ndef save() -> None:\n    db_session.commit()\n",
+        }
+    )
+    facts = project.modules["app.repositories.user_repo"]
+    save = FunctionRef(facts, facts.function("save"))  # type: ignore[arg-type]
+    assert project.type_of(save, ("db_session",)) == SESSION

@@ -89,6 +89,9 @@ SESSION_FACTORIES = frozenset(
         "sqlalchemy.ext.asyncio.async_scoped_session",
     }
 )
+SCOPED_SESSIONS = frozenset(
+    {"sqlalchemy.orm.scoped_session", "sqlalchemy.ext.asyncio.async_scoped_session"}
+)
 SESSION = "<session>"
 MAX_DEPTH = 6
 
@@ -613,8 +616,8 @@ class _TypeInference:
         resolved = self.project.resolve_canonical(facts.module, callee)
         if resolved is None:
             return None
-        if is_session_class(resolved):
-            return SESSION
+        if is_session_class(resolved) or resolved in SCOPED_SESSIONS:
+            return SESSION  # a scoped_session proxies the session's methods
         if self.project.lookup_class(resolved) is not None:
             return resolved
         fn = self.project.lookup_function(resolved)
