@@ -94,3 +94,26 @@ def test_contract_overrides() -> None:
     assert not contract.permits("routes", "models")
     assert contract.permits("services", "services")
     assert contract.permits(None, "routes")
+
+
+def test_application_package_named_core_is_not_a_layer() -> None:
+    paths = [
+        "lnbits/core/__init__.py",
+        "lnbits/core/helpers.py",
+        "lnbits/core/views/api.py",
+        "lnbits/core/crud/users.py",
+        "lnbits/core/services/payments.py",
+        "lnbits/core/wasm_ext/client/http.py",
+        "app/core/config.py",
+    ]
+    layers = LayerMap.for_files((), paths)
+    found = {p: layers.layer_of(p[:-3].replace("/", "."), p) for p in paths}
+    assert found == {
+        "lnbits/core/__init__.py": None,
+        "lnbits/core/helpers.py": None,
+        "lnbits/core/views/api.py": "routes",
+        "lnbits/core/crud/users.py": "repositories",
+        "lnbits/core/services/payments.py": "services",
+        "lnbits/core/wasm_ext/client/http.py": None,
+        "app/core/config.py": "core",
+    }

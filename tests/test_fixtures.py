@@ -65,6 +65,7 @@ def test_layout_detection(layout: str) -> None:
     expected_file = next(base.rglob("expected_layers.json"))
     expected = json.loads(expected_file.read_text())
     config = load_config(next(base.rglob("pyproject.toml")).parent)
-    layer_map = LayerMap(config.layers)
-    found = {f.module: layer_map.layer_of(f.module, f.relative) for f in discover(config.root, config.src, config.exclude)}
+    files = discover(config.root, config.src, config.exclude)
+    layer_map = LayerMap.for_files(config.layers, (f.relative for f in files))
+    found = {f.module: layer_map.layer_of(f.module, f.relative) for f in files}
     assert {m: found.get(m, "<missing>") for m in expected} == expected

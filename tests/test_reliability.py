@@ -128,3 +128,12 @@ def test_generated_syntax_trees_never_crash_the_per_file_pass(source: str) -> No
     info = FileInput("app/services/x.py", "app.services.x", False, "services")
     facts = collect(info, source.encode("utf-8", errors="surrogatepass"), ALL_FILE_RULES)
     assert [d.message for d in facts.diagnostics if d.code == "LL000"] == []
+
+
+def test_rule_state_never_leaks_between_files(make_project: MakeProject) -> None:
+    # Many files through one worker: per-file rule state (node ids, stacks) must reset.
+    async_file = "import time\n\nasync def f() -> None:\n    await g()\n    time.sleep(1)\n"
+    files = {f"app/services/s{i:02}.py": async_file for i in range(30)}
+    root = make_project(files)
+    result = run(parse_config({}, root), RunOptions(use_cache=False, jobs=1, select=("LL205",)))
+    assert sorted(d.path for d in result.diagnostics) == sorted(files)

@@ -695,6 +695,8 @@ def collect_with_fixes(
     if isinstance(parsed, ModuleFacts):
         return parsed, None, []
     module = parsed
+    # Fresh rule objects per file: rules may keep per-file state (stacks, node ids).
+    rules = [type(rule)(rule.options) for rule in rules]
     try:
         text = source.decode(module.encoding, errors="replace")
     except LookupError:

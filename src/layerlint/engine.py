@@ -305,7 +305,7 @@ def run(
 ) -> RunResult:
     """Analyse the whole project under ``config.root``; report the selected paths."""
     files = discover(config.root, config.src, config.exclude)
-    states = read_files(files, LayerMap(config.layers))
+    states = read_files(files, LayerMap.for_files(config.layers, (f.relative for f in files)))
     enabled = _enabled_codes(config, options)
     cache_dir = config.root / config.cache_dir
     key = run_key(

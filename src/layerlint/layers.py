@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 LAYER_ORDER = (
@@ -96,7 +96,19 @@ _MIGRATION_DIR = re.compile(r"(^|/)(alembic|migrations)/versions/")
 _COLLECTION_FOLDERS = frozenset(_FOLDER_LAYERS) - {"api", "core", "db", "database"}
 
 
-def detect_layer(relative_path: str) -> str | None:
+def container_folders(relative_paths: Iterable[str]) -> frozenset[str]:
+    """Folders that hold several layers' folders (``lnbits/core/`` with ``views/``,
+    ``crud/``, ``services/``...): an application package, not a ``core`` layer."""
+    children: dict[str, set[str]] = {}
+    for path in relative_paths:
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts)):
+            if parts[depth] in _COLLECTION_FOLDERS:
+                children.setdefault("/".join(parts[:depth]), set()).add(parts[depth])
+    return frozenset(folder for folder, names in children.items() if len(names) >= 2)
+
+
+def detect_layer(relative_path: str, containers: frozenset[str] = frozenset()) -> str | None:
     """The layer a file belongs to by its path (posix, relative to the project root).
 
     A file directly inside a layer's collection folder (``routes/``, ``services/``...)
@@ -119,8 +131,9 @@ def detect_layer(relative_path: str) -> str | None:
         for suffix, layer in _FILE_SUFFIXES:
             if stem.endswith(suffix):
                 return layer
-    for folder in reversed(folders):
-        if folder in _FOLDER_LAYERS:
+    for depth in range(len(folders), 0, -1):
+        folder = folders[depth - 1]
+        if folder in _FOLDER_LAYERS and "/".join(folders[:depth]) not in containers:
             return _FOLDER_LAYERS[folder]
     return None
 
@@ -130,6 +143,14 @@ class LayerMap:
     """Assigns modules to layers: configured patterns first, then auto-detection."""
 
     configured: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    containers: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_files(
+        cls, configured: tuple[tuple[str, tuple[str, ...]], ...], relative_paths: Iterable[str]
+    ) -> LayerMap:
+        """A layer map that knows which folders are application packages."""
+        return cls(configured, container_folders(relative_paths))
 
     def layer_of(self, module: str, relative_path: str) -> str | None:
         """Layer of a module; configured module patterns (prefix or glob) win."""
@@ -140,7 +161,7 @@ class LayerMap:
                     best = (len(pattern), layer)
         if best is not None:
             return best[1]
-        return detect_layer(relative_path)
+        return detect_layer(relative_path, self.containers)
 
 
 def _module_matches(module: str, pattern: str) -> bool:
