@@ -27,7 +27,9 @@ DEFAULT_CONTRACT: Mapping[str, tuple[str, ...]] = {
     "repositories": ("models", "core"),
     "models": ("core",),
     "schemas": ("models", "core"),
-    "core": ("core",),
+    # core -> models: ``db/base.py`` importing every model for Alembic's metadata and
+    # ``init_db()`` creating tables are the standard pattern (DESIGN.md said core -> core).
+    "core": ("core", "models"),
     "migrations": ("core",),
 }
 
@@ -96,24 +98,51 @@ _MIGRATION_DIR = re.compile(r"(^|/)(alembic|migrations)/versions/")
 _COLLECTION_FOLDERS = frozenset(_FOLDER_LAYERS) - {"api", "core", "db", "database"}
 
 
-def container_folders(relative_paths: Iterable[str]) -> frozenset[str]:
-    """Folders that hold several layers' folders (``lnbits/core/`` with ``views/``,
-    ``crud/``, ``services/``...): an application package, not a ``core`` layer."""
-    children: dict[str, set[str]] = {}
-    for path in relative_paths:
-        parts = path.split("/")[:-1]
-        for depth in range(1, len(parts)):
-            if parts[depth] in _COLLECTION_FOLDERS:
-                children.setdefault("/".join(parts[:depth]), set()).add(parts[depth])
-    return frozenset(folder for folder, names in children.items() if len(names) >= 2)
+_CORE_FILE_LAYER = "core"
+# Folders whose files are named by what they are (``api/deps.py``, ``db/models.py``).
+_GENERIC_FOLDERS = frozenset({"api", "core", "db", "database"})
 
 
-def detect_layer(relative_path: str, containers: frozenset[str] = frozenset()) -> str | None:
+@dataclass(frozen=True)
+class FolderEvidence:
+    """What the set of discovered files says about folders, beyond their names.
+
+    ``containers`` hold several layers' folders (``lnbits/core/`` with ``views/``,
+    ``crud/``, ``services/``): an application package, not a ``core`` layer.
+    ``feature_packages`` hold two or more layer-named files (``router.py`` next to
+    ``service.py``): there a ``models.py`` is a models module, while a lone
+    ``utils/models.py`` is just a utility about some other kind of model.
+    """
+
+    containers: frozenset[str] = frozenset()
+    feature_packages: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_paths(cls, relative_paths: Iterable[str]) -> FolderEvidence:
+        children: dict[str, set[str]] = {}
+        layer_files: dict[str, set[str]] = {}
+        for path in relative_paths:
+            parts = path.split("/")
+            folders = parts[:-1]
+            for depth in range(1, len(folders)):
+                if folders[depth] in _COLLECTION_FOLDERS:
+                    children.setdefault("/".join(folders[:depth]), set()).add(folders[depth])
+            stem = parts[-1].removesuffix(".py")
+            if _FILE_LAYERS.get(stem, _CORE_FILE_LAYER) != _CORE_FILE_LAYER:
+                layer_files.setdefault("/".join(folders), set()).add(stem)
+        return cls(
+            containers=frozenset(f for f, names in children.items() if len(names) >= 2),
+            feature_packages=frozenset(f for f, stems in layer_files.items() if len(stems) >= 2),
+        )
+
+
+def detect_layer(relative_path: str, evidence: FolderEvidence | None = None) -> str | None:
     """The layer a file belongs to by its path (posix, relative to the project root).
 
     A file directly inside a layer's collection folder (``routes/``, ``services/``...)
     belongs to that layer; otherwise the file name decides (``deps.py``, ``service.py``
-    in a feature package), then the innermost folder that names a layer.
+    in a feature package, ``config.py`` anywhere), then the innermost folder that names
+    a layer. Without ``evidence`` (a single path) every file name is trusted.
     """
     parts = relative_path.split("/")
     filename = parts[-1]
@@ -126,11 +155,13 @@ def detect_layer(relative_path: str, containers: frozenset[str] = frozenset()) -
     if folders and folders[-1] in _COLLECTION_FOLDERS:
         return _FOLDER_LAYERS[folders[-1]]
     if stem != "__init__":
-        if stem in _FILE_LAYERS:
-            return _FILE_LAYERS[stem]
+        by_name = _FILE_LAYERS.get(stem)
+        if by_name is not None and _trust_file_name(by_name, folders, evidence):
+            return by_name
         for suffix, layer in _FILE_SUFFIXES:
             if stem.endswith(suffix):
                 return layer
+    containers = evidence.containers if evidence is not None else frozenset()
     for depth in range(len(folders), 0, -1):
         folder = folders[depth - 1]
         if folder in _FOLDER_LAYERS and "/".join(folders[:depth]) not in containers:
@@ -138,19 +169,27 @@ def detect_layer(relative_path: str, containers: frozenset[str] = frozenset()) -
     return None
 
 
+def _trust_file_name(layer: str, folders: list[str], evidence: FolderEvidence | None) -> bool:
+    if evidence is None or layer == _CORE_FILE_LAYER:
+        return True
+    if folders and folders[-1] in _GENERIC_FOLDERS:
+        return True
+    return "/".join(folders) in evidence.feature_packages
+
+
 @dataclass(frozen=True)
 class LayerMap:
     """Assigns modules to layers: configured patterns first, then auto-detection."""
 
     configured: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    containers: frozenset[str] = frozenset()
+    evidence: FolderEvidence | None = None
 
     @classmethod
     def for_files(
         cls, configured: tuple[tuple[str, tuple[str, ...]], ...], relative_paths: Iterable[str]
     ) -> LayerMap:
-        """A layer map that knows which folders are application packages."""
-        return cls(configured, container_folders(relative_paths))
+        """A layer map informed by every discovered path (see FolderEvidence)."""
+        return cls(configured, FolderEvidence.from_paths(relative_paths))
 
     def layer_of(self, module: str, relative_path: str) -> str | None:
         """Layer of a module; configured module patterns (prefix or glob) win."""
@@ -161,7 +200,7 @@ class LayerMap:
                     best = (len(pattern), layer)
         if best is not None:
             return best[1]
-        return detect_layer(relative_path, self.containers)
+        return detect_layer(relative_path, self.evidence)
 
 
 def _module_matches(module: str, pattern: str) -> bool:
