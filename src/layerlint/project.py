@@ -503,6 +503,41 @@ class Project:
         names.add(f"{ref.module.module}.{outer}")
         return bool(names & self.dependency_functions) or bool(names & set(self.exception_handlers))
 
+    @cached_property
+    def route_code(self) -> list[FunctionRef]:
+        """Route handlers and the routes-layer functions they call, transitively.
+
+        A function in a routes module that no route reaches (a shared utility that
+        only lives in an ``api/`` folder) is not route code.
+        """
+        seen: dict[str, FunctionRef] = {}
+        queue = [ref for ref in self.route_handlers if not self.is_exempt_http_function(ref)]
+        while queue:
+            ref = queue.pop()
+            if ref.qualified in seen:
+                continue
+            seen[ref.qualified] = ref
+            for call in ref.function.calls:
+                owner, method = self.callee_type(ref, call)
+                target = self.lookup_function(owner if not method else f"{owner}.{method}")
+                if target is None and owner is not None and method:
+                    target = self._method(owner, method)
+                if (
+                    target is not None
+                    and target.qualified not in seen
+                    and self.layer_of(target.module.module) == "routes"
+                    and not self.is_exempt_http_function(target)
+                ):
+                    queue.append(target)
+        return list(seen.values())
+
+    def _method(self, class_name: str, method: str) -> FunctionRef | None:
+        ref = self.lookup_class(class_name)
+        if ref is None:
+            return None
+        fn = ref.module.function(f"{ref.cls.name}.{method}")
+        return FunctionRef(ref.module, fn) if fn is not None else None
+
     def functions_in_layer(self, layer: str) -> Iterator[FunctionRef]:
         for facts in self.modules.values():
             if self.layer_of(facts.module) == layer:

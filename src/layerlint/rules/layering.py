@@ -155,10 +155,10 @@ class ForbiddenLayerImport(ProjectRule):
 class RouteCallsRepository(ProjectRule):
     """A route handler (or a routes-layer helper) uses a repository directly.
 
-    **What it does:** follows the calls made by functions of the routes layer: a
-    repository constructed or called, directly, through a helper, through a
-    ``Depends(factory)`` parameter (the factory's return annotation) or through
-    ``self.repo``. Reported at the call in the routes layer.
+    **What it does:** follows the calls made by route handlers and the routes-layer
+    helpers they call: a repository constructed or called, directly, through a helper,
+    through a ``Depends(factory)`` parameter (the factory's return annotation) or
+    through ``self.repo``. Reported at the call in the routes layer.
 
     **Why is this bad?** Routes handle HTTP; business rules live in services. A route
     that talks to a repository skips the service layer and its rules.
@@ -218,8 +218,9 @@ class RouteCallsRepository(ProjectRule):
                 "    repo = get_repo(session)\n"
                 "    return repo.get_by_id(user_id)  # error\n"
                 "@router.get('/{user_id}')\n"
-                "async def get_user(user_id: int, repo=Depends(get_repo)) -> None:\n"
+                "async def get_user(user_id: int, repo=Depends(get_repo), session=None) -> None:\n"
                 "    await repo.get_by_id(user_id)  # error\n"
+                "    load(session, user_id)\n"
                 "    return helper(user_id, repo)\n"
                 "def helper(user_id: int, repo) -> None:\n"
                 "    return None\n"
@@ -228,8 +229,8 @@ class RouteCallsRepository(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterator[Finding]:
-        for ref in project.functions_in_layer("routes"):
-            if project.is_exempt_http_function(ref):
+        for ref in project.route_code:
+            if project.layer_of(ref.module.module) != "routes":
                 continue
             for call in ref.function.calls:
                 target = self._repository_target(project, ref, call, 0)
@@ -334,8 +335,8 @@ class DatabaseAccessInRoute(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterator[Finding]:
-        for ref in project.functions_in_layer("routes"):
-            if project.is_exempt_http_function(ref):
+        for ref in project.route_code:
+            if project.layer_of(ref.module.module) != "routes":
                 continue
             reported: set[tuple[int, int]] = set()
             for call in ref.function.calls:
