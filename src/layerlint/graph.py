@@ -29,12 +29,14 @@ class CycleEdge:
     description: str
 
 
-def import_edges(project: Project, include_type_only: bool = False) -> list[ImportEdge]:
+def import_edges(
+    project: Project, include_type_only: bool = False, include_local: bool = True
+) -> list[ImportEdge]:
     """Edges between project modules (first import of each pair; re-exports followed)."""
     edges: dict[tuple[str, str], ImportEdge] = {}
     for facts in project.modules.values():
         for imp in facts.imports:
-            if imp.type_only and not include_type_only:
+            if (imp.type_only and not include_type_only) or (imp.local and not include_local):
                 continue
             target = project.module_of_target(imp.target)
             if target is None or target == facts.module:
@@ -89,8 +91,12 @@ def strongly_connected(nodes: list[str], successors: dict[str, list[str]]) -> li
 
 
 def import_cycles(project: Project) -> Iterator[CycleEdge]:
-    """For each cycle spanning several layers, the upward imports that close it."""
-    edges = import_edges(project)
+    """For each cycle spanning several layers, the upward imports that close it.
+
+    Function-local imports are left out: they run after every module has loaded, which
+    is exactly how code breaks an import cycle (LL101 still judges their direction).
+    """
+    edges = import_edges(project, include_local=False)
     successors: dict[str, list[str]] = {}
     for edge in edges:
         successors.setdefault(edge.importer, []).append(edge.imported)

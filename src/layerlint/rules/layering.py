@@ -677,9 +677,10 @@ class QueryInService(ProjectRule):
 class LayerImportCycle(ProjectRule):
     """An import cycle between modules of different layers.
 
-    **What it does:** finds import cycles (``TYPE_CHECKING`` imports excluded) that span
-    more than one layer and reports the import that closes each one: the import going
-    up, from the lower layer to the higher.
+    **What it does:** finds import cycles that span more than one layer and reports the
+    import that closes each one: the import going up, from the lower layer to the
+    higher. ``TYPE_CHECKING`` imports and function-local imports (the usual way to break
+    a cycle at import time; LL101 still judges their direction) are not part of cycles.
 
     **Why is this bad?** A cycle across layers means the layers are not layers: neither
     can be changed, tested or imported alone, and import order starts to matter.
@@ -704,6 +705,13 @@ class LayerImportCycle(ProjectRule):
         _app(
             app__services__a="from app.services import b\n",
             app__services__b="from app.services import a\n",
+        ),
+        _app(
+            app__routes__users="from app.services.user_service import helper\n",
+            app__services__user_service=(
+                "def helper() -> None:\n"
+                "    from app.routes.users import helper as again  # error: LL101\n"
+            ),
         ),
         _app(
             app__routes__users="from app.services.user_service import helper\n",
