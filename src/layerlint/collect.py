@@ -678,7 +678,7 @@ def parse_source(info: FileInput, source: bytes) -> cst.Module | ModuleFacts:
         line, column, message = _python_syntax_error(source) or (
             error.raw_line,
             error.raw_column,
-            _first_line(str(error)),
+            f"syntax libCST does not support (CPython accepts it): {_first_line(str(error))}",
         )
         return _syntax_error(info, source, line, column, message)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
