@@ -137,3 +137,17 @@ def test_rule_state_never_leaks_between_files(make_project: MakeProject) -> None
     root = make_project(files)
     result = run(parse_config({}, root), RunOptions(use_cache=False, jobs=1, select=("LL205",)))
     assert sorted(d.path for d in result.diagnostics) == sorted(files)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "TOPICS = {'a': " + "\n".join(["'line'"] * 3000) + "}\n",
+        "x = ('a'\n" + "\n".join(["'b'"] * 3000) + ")\n",
+    ],
+    ids=["dict-of-concatenations", "parenthesised-concatenation"],
+)
+def test_long_literal_chains_do_not_crash_any_rule(source: str) -> None:
+    info = FileInput("app/repositories/data.py", "app.repositories.data", False, "repositories")
+    facts = collect(info, source.encode(), ALL_FILE_RULES)
+    assert [d.message for d in facts.diagnostics if d.code == "LL000"] == []

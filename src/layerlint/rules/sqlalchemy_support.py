@@ -541,7 +541,14 @@ def is_constant(node: cst.BaseExpression, known: KnownConstant = _never) -> bool
     if isinstance(node, cst.SimpleString | cst.Integer | cst.Float):
         return True
     if isinstance(node, cst.ConcatenatedString):
-        return is_constant(node.left, known) and is_constant(node.right, known)
+        # Implicit concatenation nests to the right; walk it in a loop (generated
+        # files such as pydoc_data/topics.py chain thousands of literals).
+        current: cst.BaseExpression = node
+        while isinstance(current, cst.ConcatenatedString):
+            if not is_constant(current.left, known):
+                return False
+            current = current.right
+        return is_constant(current, known)
     if isinstance(node, cst.FormattedString):
         return all(
             is_constant(part.expression, known)
