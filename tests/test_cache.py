@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import MakeProject
 
 import layerlint.engine as engine
 from layerlint.cache import CACHE_FILE, RESULTS_FILE, FactsCache
 from layerlint.config import parse_config
 from layerlint.engine import RunOptions, run
-from tests.conftest import MakeProject
 
 FILES = {
     "app/services/user_service.py": "from fastapi import HTTPException\n\ndef f():\n    raise HTTPException(404)\n",

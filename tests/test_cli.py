@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.conftest import MakeProject
 
 from layerlint.cli import main
-from tests.conftest import MakeProject
 
 SERVICE_WITH_HTTP = (
     "from fastapi import HTTPException\n"
@@ -61,8 +61,17 @@ def test_json_output_schema(make_project: MakeProject) -> None:
     assert payload["tool"]["name"] == "layerlint"
     first = payload["diagnostics"][0]
     assert set(first) == {
-        "code", "name", "message", "path", "line", "column",
-        "end_line", "end_column", "severity", "layer", "fixable",
+        "code",
+        "name",
+        "message",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "severity",
+        "layer",
+        "fixable",
     }
     assert [(d["code"], d["line"], d["column"]) for d in payload["diagnostics"]] == [
         ("LL106", 1, 21),
@@ -115,7 +124,9 @@ def test_select_and_ignore(make_project: MakeProject) -> None:
         (("explain", "LL998"), "unknown rule code 'LL998'"),
     ],
 )
-def test_usage_errors_exit_two(make_project: MakeProject, args: tuple[str, ...], expected: str) -> None:
+def test_usage_errors_exit_two(
+    make_project: MakeProject, args: tuple[str, ...], expected: str
+) -> None:
     root = make_project({"app/x.py": "x = 1\n"})
     code, _, err = invoke(root, *args)
     assert code == 2
@@ -125,7 +136,10 @@ def test_usage_errors_exit_two(make_project: MakeProject, args: tuple[str, ...],
 
 def test_syntax_error_is_ll001_and_run_continues(make_project: MakeProject) -> None:
     root = make_project(
-        {"app/services/broken.py": "def broken(:\n    pass\n", "app/services/user_service.py": SERVICE_WITH_HTTP}
+        {
+            "app/services/broken.py": "def broken(:\n    pass\n",
+            "app/services/user_service.py": SERVICE_WITH_HTTP,
+        }
     )
     code, out, _ = invoke(root, "check", "--no-cache", "--format", "json")
     found = {(d["path"], d["code"], d["line"]) for d in json.loads(out)["diagnostics"]}
@@ -136,8 +150,12 @@ def test_syntax_error_is_ll001_and_run_continues(make_project: MakeProject) -> N
 
 def test_noqa_and_layerlint_ignore(make_project: MakeProject) -> None:
     source = SERVICE_WITH_HTTP.replace(
-        "raise HTTPException(status_code=code)", "raise HTTPException(status_code=code)  # noqa: LL104"
-    ).replace("from fastapi import HTTPException", "from fastapi import HTTPException  # layerlint: ignore[LL106]")
+        "raise HTTPException(status_code=code)",
+        "raise HTTPException(status_code=code)  # noqa: LL104",
+    ).replace(
+        "from fastapi import HTTPException",
+        "from fastapi import HTTPException  # layerlint: ignore[LL106]",
+    )
     root = make_project({"app/services/user_service.py": source})
     code, out, _ = invoke(root, "check", "--no-cache")
     assert code == 0, out
@@ -187,7 +205,9 @@ def test_console_script_runs_outside_the_repo(make_project: MakeProject) -> None
     root = make_project({"app/services/user_service.py": SERVICE_WITH_HTTP})
     script = Path(sys.executable).with_name("layerlint")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "layerlint.cli"]
-    done = subprocess.run([*command, "check", "--format", "json"], cwd=root, capture_output=True, text=True)
+    done = subprocess.run(
+        [*command, "check", "--format", "json"], cwd=root, capture_output=True, text=True
+    )
     assert done.returncode == 1
     assert len(json.loads(done.stdout)["diagnostics"]) == 2
     assert done.stderr == ""

@@ -72,7 +72,9 @@ def test_imports_relative_aliased_type_only_and_local() -> None:
 
 
 def test_relative_import_from_package_init() -> None:
-    facts = _facts("from .user_service import UserService\n", module="app.services", is_package=True)
+    facts = _facts(
+        "from .user_service import UserService\n", module="app.services", is_package=True
+    )
     assert facts.imports[0].target == "app.services.user_service.UserService"
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from layerlint.config import load_config
 from tests.conftest import MakeProject
 from tests.test_cli import invoke
+
+from layerlint.config import load_config
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,10 @@ from tests.test_cli import invoke
         ("exclude = ['[abc']", "[tool.layerlint] exclude: bad glob pattern"),
         ("per-file-ignores = { 'tests/**' = ['XX1'] }", "per-file-ignores.'tests/**'"),
         ("baseline = 3", "[tool.layerlint] baseline: expected a string"),
-        ("[tool.layerlint.contract]\nroutes = ['servces']", "contract.routes: unknown layer 'servces'"),
+        (
+            "[tool.layerlint.contract]\nroutes = ['servces']",
+            "contract.routes: unknown layer 'servces'",
+        ),
         ("[tool.layerlint.rules.LL999]\nx = 1", "rules.LL999: unknown rule code"),
         ("[tool.layerlint.rules.LL104]\nx = 1", "rules.LL104.x: unknown option"),
         ("select = [", "invalid TOML"),
@@ -30,7 +33,7 @@ from tests.test_cli import invoke
 def test_bad_config_exits_two(make_project: MakeProject, table: str, expected: str) -> None:
     header = "" if table.startswith("[tool") else "[tool.layerlint]\n"
     root = make_project({"app/x.py": "x = 1\n"}, config=header + table + "\n")
-    code, out, err = invoke(root, "check", "--no-cache")
+    code, _, err = invoke(root, "check", "--no-cache")
     assert code == 2
     assert expected in err
     assert "pyproject.toml" in err
@@ -51,7 +54,9 @@ def test_custom_layers_and_contract(make_project: MakeProject) -> None:
     )
     code, out, _ = invoke(root, "check", "--no-cache")
     assert code == 1
-    assert "app/domain/logic.py:1:21: LL101 domain layer may not import from the routes layer" in out
+    assert (
+        "app/domain/logic.py:1:21: LL101 domain layer may not import from the routes layer" in out
+    )
 
 
 def test_nearest_pyproject_wins(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import REPO
 
 FETCH = REPO.parent / "shared" / "corpus" / "fetch.sh"
@@ -23,7 +22,9 @@ PACKAGES = ("prefect", "apache_airflow_core", "open_webui", "lnbits", "fastapi_u
 def _corpus() -> Path:
     if not FETCH.exists():
         pytest.skip("corpus fetch script not available")
-    done = subprocess.run(["bash", str(FETCH), str(REPO / ".corpus")], capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", str(FETCH), str(REPO / ".corpus")], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"corpus could not be fetched: {done.stderr.strip()[:200]}")
     return Path(done.stdout.strip().splitlines()[-1])
@@ -31,8 +32,17 @@ def _corpus() -> Path:
 
 def _check(path: Path) -> dict[str, object]:
     command = [
-        sys.executable, "-m", "layerlint.cli", "check", str(path),
-        "--no-cache", "--format", "json", "--select", "LL", "--extend-select",
+        sys.executable,
+        "-m",
+        "layerlint.cli",
+        "check",
+        str(path),
+        "--no-cache",
+        "--format",
+        "json",
+        "--select",
+        "LL",
+        "--extend-select",
         "LL002,LL209,LL210,LL213,LL309,LL313,LL411,LL503",
     ]
     done = subprocess.run(command, capture_output=True, text=True, cwd=path)

@@ -44,11 +44,23 @@ def test_symlink_loop_terminates(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("files", "target", "expected"),
     [
-        (("app/__init__.py", "app/routes/__init__.py", "app/routes/users.py"), "app/routes/users.py", "app.routes.users"),
+        (
+            ("app/__init__.py", "app/routes/__init__.py", "app/routes/users.py"),
+            "app/routes/users.py",
+            "app.routes.users",
+        ),
         (("app/routes/users.py",), "app/routes/users.py", "app.routes.users"),
         (("src/auth/__init__.py", "src/auth/router.py"), "src/auth/router.py", "auth.router"),
-        (("backend/app/__init__.py", "backend/app/api/__init__.py", "backend/app/api/deps.py"), "backend/app/api/deps.py", "app.api.deps"),
-        (("app/__init__.py", "app/services/__init__.py"), "app/services/__init__.py", "app.services"),
+        (
+            ("backend/app/__init__.py", "backend/app/api/__init__.py", "backend/app/api/deps.py"),
+            "backend/app/api/deps.py",
+            "app.api.deps",
+        ),
+        (
+            ("app/__init__.py", "app/services/__init__.py"),
+            "app/services/__init__.py",
+            "app.services",
+        ),
     ],
 )
 def test_module_names(tmp_path: Path, files: tuple[str, ...], target: str, expected: str) -> None:

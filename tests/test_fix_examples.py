@@ -36,6 +36,7 @@ def test_every_fixable_rule_has_a_fix_example() -> None:
     missing = [
         code
         for code, rule in all_rules().items()
-        if rule.fixable is not Fixability.NONE and not any(e.fixed for e in rule.examples("invalid"))
+        if rule.fixable is not Fixability.NONE
+        and not any(e.fixed for e in rule.examples("invalid"))
     ]
     assert not missing, f"fixable rules without a before/after example: {missing}"

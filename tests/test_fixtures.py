@@ -8,13 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.conftest import FIXTURES
 
 from layerlint.config import load_config
 from layerlint.discovery import discover
 from layerlint.engine import RunOptions, run
 from layerlint.layers import LayerMap
 from layerlint.rules import all_rules
-from tests.conftest import FIXTURES
 
 _EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>LL\d{3}(?:\s*,\s*LL\d{3})*)")
 
@@ -56,7 +56,11 @@ def test_clean_project_is_clean() -> None:
     assert lint_fixture(FIXTURES / "clean") == set()
 
 
-LAYOUTS = sorted(p.name for p in (FIXTURES / "layouts").iterdir() if p.is_dir()) if (FIXTURES / "layouts").is_dir() else []
+LAYOUTS = (
+    sorted(p.name for p in (FIXTURES / "layouts").iterdir() if p.is_dir())
+    if (FIXTURES / "layouts").is_dir()
+    else []
+)
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

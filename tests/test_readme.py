@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 
-from layerlint.docs import rules_table
 from tests.conftest import REPO
+
+from layerlint.docs import rules_table
 
 START, END = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
 
@@ -18,9 +19,13 @@ def test_readme_rule_table_is_current() -> None:
     assert current is not None, "README lacks the rules-table markers"
     table = rules_table(markdown=True) + "\n"
     if os.environ.get("LAYERLINT_UPDATE_README") and current.group(1) != table:
-        readme.write_text(text.replace(current.group(0), f"{START}\n{table}{END}"), encoding="utf-8")
+        readme.write_text(
+            text.replace(current.group(0), f"{START}\n{table}{END}"), encoding="utf-8"
+        )
         return
-    assert current.group(1) == table, "run: LAYERLINT_UPDATE_README=1 python -m pytest tests/test_readme.py"
+    assert current.group(1) == table, (
+        "run: LAYERLINT_UPDATE_README=1 python -m pytest tests/test_readme.py"
+    )
 
 
 def test_readme_quick_start_matches_ci() -> None:
@@ -37,4 +42,6 @@ def test_rules_page_is_current() -> None:
     expected = rules_page()
     if os.environ.get("LAYERLINT_UPDATE_README"):
         page.write_text(expected, encoding="utf-8")
-    assert page.read_text(encoding="utf-8") == expected, "run: LAYERLINT_UPDATE_README=1 python -m pytest tests/test_readme.py"
+    assert page.read_text(encoding="utf-8") == expected, (
+        "run: LAYERLINT_UPDATE_README=1 python -m pytest tests/test_readme.py"
+    )

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import pytest
-
 from layerlint.rules.base import OptionValue
 from layerlint.testing import lint_files
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from layerlint.config import Config
 from layerlint.engine import FixSink, RunOptions, RunResult, build_file_rules, run
 from layerlint.fixer import FileFix, SpanFix, fix_source, write_atomically
-from layerlint.suppression import is_suppressed
 
 
 @dataclass
@@ -61,13 +60,15 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
             and finding.fix_target is not None
             and (diagnostic.code, diagnostic.span.line, diagnostic.span.column) in wanted
         ]
-        suppressions = before.suppressions.get(path, ())
-
-        def suppressed(code: str, line: int, path: str = path, marks: tuple = suppressions) -> bool:  # type: ignore[type-arg]
-            return is_suppressed(path, code, line, marks, config.per_file_ignores)
-
         outcome = fix_source(
-            info, source, rules, wanted, before.enabled, suppressed, unsafe, project_fixes
+            info,
+            source,
+            rules,
+            wanted,
+            before.enabled,
+            config.per_file_ignores,
+            unsafe,
+            project_fixes,
         )
         report.files.append(outcome)
         if write and outcome.changed:

@@ -60,14 +60,15 @@ class FactsCache:
     @classmethod
     def load(cls, directory: Path | None, analysis_hash: str) -> FactsCache:
         """Read the cache if it matches this version and configuration, else start empty."""
-        key = f"{CACHE_FORMAT}:{__version__}:{code_fingerprint()}:{sys.version_info[:2]}:{analysis_hash}"
+        version = f"{CACHE_FORMAT}:{__version__}:{code_fingerprint()}:{sys.version_info[:2]}"
+        key = f"{version}:{analysis_hash}"
         cache = cls(directory, key)
         if directory is None:
             return cache
         loaded = read_pickle(directory / CACHE_FILE)
         if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == key:
-            if isinstance(loaded[1], dict):
-                cache.entries = loaded[1]
+            entries = loaded[1]
+            cache.entries = entries if isinstance(entries, dict) else {}
         return cache
 
     def get(self, relative: str, digest: str) -> ModuleFacts | None:

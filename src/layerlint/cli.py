@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from dataclasses import dataclass
 
 import click
 
@@ -46,14 +45,37 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github", "junit"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
-@click.option("--select", help="Comma-separated codes or prefixes to enable (replaces the configured selection).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github", "junit"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE.",
+)
+@click.option(
+    "--select",
+    help="Comma-separated codes or prefixes to enable (replaces the configured selection).",
+)
 @click.option("--extend-select", help="Codes or prefixes to enable on top of the selection.")
 @click.option("--ignore", help="Codes or prefixes to disable.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Use this pyproject.toml.")
-@click.option("--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this pyproject.toml.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache."
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores)."
+)
 @click.option(
     "--baseline",
     "baseline_file",
@@ -87,8 +109,17 @@ def check(
     """Check PATHS (default: the current directory) and report diagnostics."""
     try:
         code = _check(
-            paths, output_format, output, _codes(select), _codes(extend_select), _codes(ignore),
-            config_file, no_cache, jobs, baseline_file=baseline_file, write_baseline=write_baseline,
+            paths,
+            output_format,
+            output,
+            _codes(select),
+            _codes(extend_select),
+            _codes(ignore),
+            config_file,
+            no_cache,
+            jobs,
+            baseline_file=baseline_file,
+            write_baseline=write_baseline,
             fix_mode=FixMode(fix=fix, diff=diff, unsafe=unsafe_fixes),
         )
     except UserError as error:
@@ -122,7 +153,11 @@ def _check(
     for target, shown in zip(targets, paths or (Path("."),), strict=True):
         if not target.exists():
             raise UserError(f"{shown}: no such file or directory")
-    for option, codes in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
+    for option, codes in (
+        ("--select", select),
+        ("--extend-select", extend_select),
+        ("--ignore", ignore),
+    ):
         if codes is not None:
             validate_codes(codes, _option_error(option))
     start = Path(os.path.commonpath([str(t) for t in targets]))
@@ -266,7 +301,9 @@ def _color_wanted() -> bool:
     return sys.stdout.isatty()
 
 
-def _progress_callback(output_format: str, output: Path | None) -> Callable[[int, int], None] | None:
+def _progress_callback(
+    output_format: str, output: Path | None
+) -> Callable[[int, int], None] | None:
     if not sys.stderr.isatty() or os.environ.get("CI"):
         return None
     from layerlint.progress import ProgressBar
@@ -282,7 +319,13 @@ def _write_report(path: Path, text: str) -> None:
 
 
 @main.command()
-@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+)
 def rules(output_format: str) -> None:
     """List every rule: code, name, default, fixable, summary."""
     from layerlint.docs import rules_table
@@ -305,8 +348,16 @@ def explain(code: str) -> None:
 
 
 @main.command()
-@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path), default=Path("."))
-@click.option("--format", "output_format", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid", show_default=True)
+@click.argument(
+    "path", required=False, type=click.Path(exists=True, path_type=Path), default=Path(".")
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["mermaid", "dot", "json"]),
+    default="mermaid",
+    show_default=True,
+)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-cache", is_flag=True)
 def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bool) -> None:

@@ -358,9 +358,13 @@ class _FactCollector:
                 scope.attributes.append((name, value))
             else:
                 scope.locals.append((name, value))
-        elif isinstance(target, cst.Attribute) and isinstance(scope, _FunctionBuilder):
-            if isinstance(target.value, cst.Name) and target.value.value == "self":
-                scope.self_attributes.append((target.attr.value, value))
+        elif (
+            isinstance(target, cst.Attribute)
+            and isinstance(scope, _FunctionBuilder)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+        ):
+            scope.self_attributes.append((target.attr.value, value))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None and isinstance(node.asname.name, cst.Name):
@@ -452,9 +456,12 @@ def _class_body_assignments(node: cst.ClassDef) -> list[tuple[str, Value]]:
                 for target in small.targets:
                     if isinstance(target.target, cst.Name):
                         pairs.append((target.target.value, summarize(small.value)))
-            elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                if small.value is not None:
-                    pairs.append((small.target.value, summarize(small.value)))
+            elif (
+                isinstance(small, cst.AnnAssign)
+                and isinstance(small.target, cst.Name)
+                and small.value is not None
+            ):
+                pairs.append((small.target.value, summarize(small.value)))
     return pairs
 
 
@@ -485,7 +492,7 @@ def _param_fact(param: cst.Param, span: Callable[[cst.CSTNode], Span]) -> ParamF
             else depends_value.keyword("dependency")
         )
         if target is not None and target.kind in ("name", "call"):
-            depends = target.dotted if target.kind == "name" else ("()",) + target.dotted
+            depends = target.dotted if target.kind == "name" else ("()", *target.dotted)
         elif primary is not None:
             depends = primary
     return ParamFact(
@@ -775,7 +782,9 @@ def _callbacks(cls: type) -> list[tuple[str, type[cst.CSTNode], bool]]:
     if found is None:
         found = []
         for name in dir(cls):
-            node_type = getattr(cst, name[6:], None) if name.startswith(("visit_", "leave_")) else None
+            node_type = (
+                getattr(cst, name[6:], None) if name.startswith(("visit_", "leave_")) else None
+            )
             if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
                 found.append((name, node_type, name.startswith("leave_")))
         _callback_names[cls] = found

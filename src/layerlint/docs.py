@@ -63,14 +63,26 @@ def rules_page() -> str:
         rules_table(markdown=True),
     ]
     for rule in all_rules().values():
-        parts += ["", f"## {rule.code}", "", f"**`{rule.name}`** · default: {rule.default.value} · fix: {rule.fixable.value}", ""]
+        parts += [
+            "",
+            f"## {rule.code}",
+            "",
+            f"**`{rule.name}`** · default: {rule.default.value} · fix: {rule.fixable.value}",
+            "",
+        ]
         parts.append(rule.documentation())
         parts += ["", f"Message: {rule.message}", "", f"Source: {rule.seed}"]
         if rule.options_spec:
             parts += ["", f"Options (`[tool.layerlint.rules.{rule.code}]`):", ""]
             for option in rule.options_spec:
-                choices = f" (one of {', '.join(repr(c) for c in option.choices)})" if option.choices else ""
-                parts.append(f"- `{option.name}` = `{option.default!r}`{choices}: {option.description}")
+                choices = (
+                    f" (one of {', '.join(repr(c) for c in option.choices)})"
+                    if option.choices
+                    else ""
+                )
+                parts.append(
+                    f"- `{option.name}` = `{option.default!r}`{choices}: {option.description}"
+                )
         for kind, title in (("invalid", "Flagged"), ("valid", "Not flagged")):
             for example in rule.examples(kind)[:2]:
                 for path, source in example.files.items():

@@ -87,8 +87,10 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
                 if key is not None:
                     pairs.append((key, summarize(el.value, depth + 1)))
                 elif (dotted := dotted_name(el.key)) is not None:
-                    # ``{NotFoundError: handler}``: the key class and its value, as a call-less pair.
-                    by_name.append(Value("pair", dotted, elements=(summarize(el.value, depth + 1),)))
+                    # ``{NotFoundError: handler}``: the key class and its value as a pair.
+                    by_name.append(
+                        Value("pair", dotted, elements=(summarize(el.value, depth + 1),))
+                    )
         return Value("dict", keywords=tuple(pairs), elements=tuple(by_name), has_star=starred)
     if isinstance(node, cst.Subscript):
         base = dotted_name(node.value)

@@ -23,6 +23,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from layerlint.collect import FileInput, collect_with_fixes
 from layerlint.diagnostics import Diagnostic, Span
 from layerlint.rules.base import FileRule, Fix
+from layerlint.suppression import is_suppressed
+
+Suppression = tuple[int, tuple[str, ...] | None]
 
 MAX_ROUNDS = 8
 
@@ -81,10 +84,9 @@ def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
         updated = AddImportsVisitor(context).transform_module(updated)
     if removes:
         context = CodemodContext()
-        wrapper_module = MetadataWrapper(updated)
         for module_name, name in sorted(removes, key=lambda item: (item[0], item[1] or "")):
             RemoveImportsVisitor.remove_unused_import(context, module_name, name)
-        updated = wrapper_module.visit(RemoveImportsVisitor(context))
+        updated = RemoveImportsVisitor(context).transform_module(updated)
     return updated
 
 
@@ -121,21 +123,31 @@ def fix_source(
     rules: Sequence[FileRule],
     reported: Collection[tuple[str, int, int]],
     enabled: Collection[str],
-    suppressed_lines: Callable[[str, int], bool],
+    per_file_ignores: Sequence[tuple[str, tuple[str, ...]]],
     unsafe: bool,
     project_fixes: Sequence[SpanFix] = (),
 ) -> FileFix:
-    """Fix one file's source in rounds until no offered fix applies."""
+    """Fix one file's source in rounds until no offered fix applies.
+
+    Round one fixes exactly what the run reported; later rounds fix what the earlier
+    fixes uncovered, judging ``# noqa`` against the current text (lines may have moved).
+    """
     original = source
     fixed = 0
     for round_number in range(MAX_ROUNDS):
-        _, module, offered = collect_with_fixes(info, source, rules)
+        facts, module, offered = collect_with_fixes(info, source, rules)
         if module is None:
             break
+
+        def suppressed(
+            code: str, line: int, marks: Sequence[Suppression] = facts.suppressions
+        ) -> bool:
+            return is_suppressed(info.path, code, line, marks, per_file_ignores)
+
         chosen = [
             fix
             for diagnostic, fix in offered
-            if _wanted(diagnostic, fix, round_number, reported, enabled, suppressed_lines, unsafe)
+            if _wanted(diagnostic, fix, round_number, reported, enabled, suppressed, unsafe)
         ]
         if round_number == 0 and project_fixes:
             chosen.extend(fix for fix in _nodes_at(module, project_fixes) if fix.safe or unsafe)

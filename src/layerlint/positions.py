@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -96,8 +96,6 @@ def node_spans(module: cst.Module, nodes: Collection[cst.CSTNode]) -> dict[int, 
         default_newline=module.default_newline,
         targets=frozenset(id(n) for n in nodes),
     )
-    try:
+    with suppress(_AllFound):
         module._codegen(state)
-    except _AllFound:
-        pass
     return state.found

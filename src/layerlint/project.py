@@ -441,11 +441,11 @@ class Project:
         names: set[str] = set()
         if depth > 4:
             return names
-        if value.kind == "call" and value.dotted and value.dotted[-1] in ("Depends", "Security"):
-            if value.elements and value.elements[0].kind == "name":
-                resolved = self.resolve_canonical(module, value.elements[0].dotted)
-                if resolved:
-                    names.add(resolved)
+        is_depends = value.kind == "call" and value.dotted[-1:] in (("Depends",), ("Security",))
+        if is_depends and value.elements and value.elements[0].kind == "name":
+            resolved = self.resolve_canonical(module, value.elements[0].dotted)
+            if resolved:
+                names.add(resolved)
         for _, sub in value.keywords:
             names |= self._depends_in(module, sub, depth + 1)
         for sub in value.elements:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.diagnostics import Span
 from layerlint.facts import CallFact, ImportFact
 from layerlint.graph import import_cycles
 from layerlint.project import SESSION, FunctionRef, Project, is_session_class
@@ -366,18 +367,14 @@ class DatabaseAccessInRoute(ProjectRule):
 def _nested_in_session_call(ref: FunctionRef, call: CallFact, project: Project) -> bool:
     """``session.execute(select(...))`` is reported once, at the session call."""
     for other in ref.function.calls:
-        if other is call or other.span.line > call.span.line:
+        if other is call or not _contains(other.span, call.span):
             continue
-        if (other.span.line, other.span.column) <= (call.span.line, call.span.column) and (
-            other.span.end_line,
-            other.span.end_column,
-        ) >= (call.span.end_line, call.span.end_column):
-            if (
-                len(other.callee) >= 2
-                and other.callee[-1] in _QUERY_METHODS
-                and _is_session(project, ref, other.callee[:-1])
-            ):
-                return True
+        if (
+            len(other.callee) >= 2
+            and other.callee[-1] in _QUERY_METHODS
+            and _is_session(project, ref, other.callee[:-1])
+        ):
+            return True
     return False
 
 
@@ -407,10 +404,8 @@ class _HttpExceptionInLayer(ProjectRule):
                 yield Finding(ref.module.path, call.span, self.message)
 
 
-def _contains(outer: object, inner: object) -> bool:
-    from layerlint.diagnostics import Span
-
-    assert isinstance(outer, Span) and isinstance(inner, Span)
+def _contains(outer: Span, inner: Span) -> bool:
+    """Whether ``inner`` lies within ``outer``."""
     return (outer.line, outer.column) <= (inner.line, inner.column) and (
         outer.end_line,
         outer.end_column,
