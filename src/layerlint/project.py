@@ -149,6 +149,10 @@ class Project:
         self.layers = dict(layers)
         self.contract = contract
         self._class_kind_memo: dict[str, frozenset[str]] = {}
+        # Name resolution is pure over the facts and asked for ~100k times on a large
+        # project: memoised per Project.
+        self._split_memo: dict[str, tuple[str, str] | None] = {}
+        self._canonical_memo: dict[str, str] = {}
 
     # -- modules and layers -------------------------------------------------------------
     def layer_of(self, module: str) -> str | None:
@@ -159,12 +163,17 @@ class Project:
 
     def split_target(self, dotted: str) -> tuple[str, str] | None:
         """``a.b.C.d`` -> (``a.b``, ``C.d``) for the longest known module prefix."""
+        if dotted in self._split_memo:
+            return self._split_memo[dotted]
+        found: tuple[str, str] | None = None
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
             module = ".".join(parts[:cut])
             if module in self.modules:
-                return module, ".".join(parts[cut:])
-        return None
+                found = (module, ".".join(parts[cut:]))
+                break
+        self._split_memo[dotted] = found
+        return found
 
     def module_of_target(self, dotted: str) -> str | None:
         """The project module an import target lives in (after following re-exports)."""
@@ -206,6 +215,14 @@ class Project:
 
     def canonical(self, dotted: str, depth: int = 0) -> str:
         """Follow re-exports (``from .x import Y`` in a package) to the defining module."""
+        if depth == 0:
+            memo = self._canonical_memo.get(dotted)
+            if memo is None:
+                memo = self._canonical_memo[dotted] = self._canonical(dotted, 0)
+            return memo
+        return self._canonical(dotted, depth)
+
+    def _canonical(self, dotted: str, depth: int) -> str:
         if depth > MAX_DEPTH:
             return dotted
         split = self.split_target(dotted)
