@@ -27,8 +27,25 @@ from layerlint.rules.base import (
     ProjectRule,
     RuleOption,
 )
+from layerlint.rules.pydantic_fixes import (
+    ValidatorContext,
+    attribute_fix,
+    basesettings_attribute_fix,
+    basesettings_import_fix,
+    classmethod_applies,
+    classmethod_fix,
+    config_class_fix,
+    field_argument_fix,
+    method_fix,
+    method_fix_applies,
+    orm_mode_key_fix,
+    orm_mode_keyword_fix,
+    orm_mode_target_fix,
+    validator_fix,
+)
 from layerlint.rules.pydantic_support import (
     CONFIG_DICTS,
+    SETTINGS_BASES,
     CompatGuard,
     ModelClassifier,
     Verdict,
@@ -72,13 +89,19 @@ class PydanticConfigClass(FileRule):
     **Example:** ``class UserResponse(BaseModel):`` with ``class Config: orm_mode = True``.
 
     **Use instead:** ``model_config = ConfigDict(from_attributes=True)``.
+
+    **Fix:** rewrites it as ``model_config = ConfigDict(...)`` (``SettingsConfigDict`` in a
+    settings class) with the v2 key names (``orm_mode`` -> ``from_attributes``,
+    ``allow_population_by_field_name`` -> ``populate_by_name``, ``Extra.forbid`` ->
+    ``"forbid"``...), comments kept. A ``Config`` with methods, or with a key v2 has no
+    equivalent for (``fields``, ``getter_dict``, ``json_loads``...), is left to you.
     """
 
     code = "LL401"
     name = "pydantic-config-class"
     message = "`class Config:` is Pydantic v1 style; use `model_config = ConfigDict(...)`"
     seed = _SEED_V2 + " (ConfigDict instead of class Config)"
-    fixable = Fixability.SAFE
+    fixable = Fixability.PARTIAL
     example_path = "app/schemas/user.py"
     valid = (
         "from pydantic import BaseModel, ConfigDict\n\n"
@@ -116,23 +139,83 @@ class PydanticConfigClass(FileRule):
         "class Item(Schema):\n"
         "    class Config:  # error\n"
         "        json_encoders = {}\n",
+        Example(
+            {
+                "app/schemas/user.py": (
+                    "from pydantic import BaseModel, Extra\n\n\n"
+                    "class UserResponse(BaseModel):\n"
+                    "    id: int\n\n"
+                    "    # v1 config, converted by --fix\n"
+                    "    class Config:  # error\n"
+                    "        orm_mode = True  # error: LL402\n"
+                    "        # reject unknown keys\n"
+                    "        extra = Extra.forbid\n"
+                    "        schema_extra = {\n"
+                    "            'example': {'id': 1},  # shown in the docs\n"
+                    "        }\n"
+                    "        smart_union = True\n\n\n"
+                    "class Legacy(BaseModel):\n"
+                    "    class Config:  # error\n"
+                    "        fields = {'id': 'ID'}\n"
+                )
+            },
+            fixed={
+                "app/schemas/user.py": (
+                    "from pydantic import ConfigDict, BaseModel\n\n\n"
+                    "class UserResponse(BaseModel):\n"
+                    "    id: int\n\n"
+                    "    # v1 config, converted by --fix\n"
+                    "    model_config = ConfigDict(  # error\n"
+                    "        from_attributes=True,  # error: LL402\n"
+                    "        # reject unknown keys\n"
+                    "        extra='forbid',\n"
+                    "        json_schema_extra={\n"
+                    "            'example': {'id': 1},  # shown in the docs\n"
+                    "        },\n"
+                    "    )\n\n\n"
+                    "class Legacy(BaseModel):\n"
+                    "    class Config:  # error\n"
+                    "        fields = {'id': 'ID'}\n"
+                )
+            },
+        ),
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
         super().__init__(options)
         self._models = ModelClassifier()
+        self._settings: set[str] = set()
+        self._indent = "    "
 
     def visit_Module(self, node: cst.Module, ctx: FileRuleContext) -> None:
         self._models.reset()
+        self._settings.clear()
+        self._indent = node.default_indent
 
     def visit_ClassDef(self, node: cst.ClassDef, ctx: FileRuleContext) -> None:
         verdict = self._models.classify(node, ctx)
         if verdict is Verdict.NO:
             return
+        settings = self._is_settings(node, ctx)
         for config in nested_config_classes(node):
             if is_model_class(verdict, config):
                 self._models.confirm(node)
-                ctx.report(config.name)
+                fix = config_class_fix(node, config, ctx.qualified_name, settings, self._indent)
+                ctx.report(config.name, fix=fix)
+
+    def _is_settings(self, node: cst.ClassDef, ctx: FileRuleContext) -> bool:
+        """A BaseSettings subclass (directly or via this file): its config is a
+        ``SettingsConfigDict``."""
+        for arg in node.bases:
+            dotted = dotted_name(arg.value)
+            if arg.keyword is not None or dotted is None:
+                continue
+            if ctx.qualified_name(arg.value) in SETTINGS_BASES or (
+                len(dotted) == 1 and dotted[0] in self._settings
+            ):
+                self._settings.add(node.name.value)
+                return True
+        return False
 
 
 class OrmMode(FileRule):
@@ -149,6 +232,8 @@ class OrmMode(FileRule):
     **Example:** ``model_config = ConfigDict(orm_mode=True)``.
 
     **Use instead:** ``model_config = ConfigDict(from_attributes=True)``.
+
+    **Fix:** renames the key to ``from_attributes`` (unless both are already set).
     """
 
     code = "LL402"
@@ -185,6 +270,32 @@ class OrmMode(FileRule):
         "class ItemResponse(Schema):\n"
         "    class Config:  # error: LL401\n"
         "        orm_mode = True  # error\n",
+        Example(
+            {
+                "app/schemas/user.py": (
+                    "from pydantic import BaseModel, ConfigDict\n\n"
+                    "class UserResponse(BaseModel):\n"
+                    "    model_config = ConfigDict(\n"
+                    "        str_strip_whitespace = True,\n"
+                    "        orm_mode = True,  # error\n"
+                    "    )\n\n"
+                    "class ItemResponse(BaseModel):\n"
+                    '    model_config = {"title": "Item", \'orm_mode\': True}  # error\n'
+                )
+            },
+            fixed={
+                "app/schemas/user.py": (
+                    "from pydantic import BaseModel, ConfigDict\n\n"
+                    "class UserResponse(BaseModel):\n"
+                    "    model_config = ConfigDict(\n"
+                    "        str_strip_whitespace = True,\n"
+                    "        from_attributes = True,  # error\n"
+                    "    )\n\n"
+                    "class ItemResponse(BaseModel):\n"
+                    '    model_config = {"title": "Item", \'from_attributes\': True}  # error\n'
+                )
+            },
+        ),
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -201,7 +312,7 @@ class OrmMode(FileRule):
         if verdict is Verdict.YES:
             for arg in node.keywords:
                 if arg.keyword is not None and arg.keyword.value == "orm_mode":
-                    ctx.report(arg)
+                    ctx.report(arg, fix=orm_mode_keyword_fix(arg, node.keywords))
         for target, value in assignments(node):
             if target.value == "model_config" and isinstance(value, cst.Dict):
                 for element in value.elements:
@@ -210,12 +321,12 @@ class OrmMode(FileRule):
                         and isinstance(element.key, cst.SimpleString)
                         and element.key.evaluated_value == "orm_mode"
                     ):
-                        ctx.report(element)
+                        ctx.report(element, fix=orm_mode_key_fix(element, value.elements))
         for config in nested_config_classes(node):
             for target, _ in assignments(config):
                 if target.value == "orm_mode":
                     self._models.confirm(node)
-                    ctx.report(target)
+                    ctx.report(target, fix=orm_mode_target_fix(target, config))
 
     def visit_Call(self, node: cst.Call, ctx: FileRuleContext) -> None:
         func = node.func
@@ -231,7 +342,7 @@ class OrmMode(FileRule):
         found = [a for a in node.args if a.keyword is not None and a.keyword.value == "orm_mode"]
         if found and ctx.qualified_name(func) in CONFIG_DICTS:
             for arg in found:
-                ctx.report(arg)
+                ctx.report(arg, fix=orm_mode_keyword_fix(arg, node.args))
 
 
 _V1_CLASSMETHODS: Mapping[str, str] = {
@@ -278,13 +389,19 @@ class PydanticV1Classmethod(ProjectRule):
 
     **Use instead:** ``UserResponse.model_validate(user)`` (``model_validate_json``,
     ``model_construct``, ``model_json_schema``, ``model_rebuild``).
+
+    **Fix:** renames the call when its arguments mean the same in v2. ``from_orm`` on a
+    model whose config lacks ``from_attributes`` becomes ``model_validate(obj,
+    from_attributes=True)``, an unsafe fix (v2's ``from_orm`` raised there).
+    ``parse_file``, ``schema_json`` and v1-only arguments (``parse_raw(...,
+    content_type=)``) are left to you.
     """
 
     code = "LL403"
     name = "pydantic-v1-classmethod"
     message = "`{model}.{method}()` is Pydantic v1 API; use `{model}.{replacement}()`"
     seed = _SEED_V2 + " (model_validate() instead of from_orm())"
-    fixable = Fixability.SAFE
+    fixable = Fixability.PARTIAL
     valid = (
         Example(
             {
@@ -337,6 +454,70 @@ class PydanticV1Classmethod(ProjectRule):
         "    def load(cls, raw: str) -> 'Node':\n"
         "        return cls.parse_raw(raw)  # error\n\n"
         "Node.update_forward_refs()  # error\n",
+        Example(
+            {
+                "app/schemas/user.py": (
+                    "from pydantic import BaseModel, ConfigDict\n\n"
+                    "class User(BaseModel):\n"
+                    "    model_config = ConfigDict(from_attributes=True)\n"
+                    "    id: int\n\n"
+                    "def load(raw: str, row: object, data: dict) -> list:\n"
+                    "    return [\n"
+                    "        User.parse_raw(  # error\n"
+                    "            raw,  # the request body\n"
+                    "        ),\n"
+                    "        User.from_orm(row),  # error\n"
+                    "        User . parse_obj(data),  # error\n"
+                    "        User.parse_file('user.json'),  # error\n"
+                    "        User.schema(by_alias = False),  # error\n"
+                    "    ]\n"
+                )
+            },
+            fixed={
+                "app/schemas/user.py": (
+                    "from pydantic import BaseModel, ConfigDict\n\n"
+                    "class User(BaseModel):\n"
+                    "    model_config = ConfigDict(from_attributes=True)\n"
+                    "    id: int\n\n"
+                    "def load(raw: str, row: object, data: dict) -> list:\n"
+                    "    return [\n"
+                    "        User.model_validate_json(  # error\n"
+                    "            raw,  # the request body\n"
+                    "        ),\n"
+                    "        User.model_validate(row),  # error\n"
+                    "        User . model_validate(data),  # error\n"
+                    "        User.parse_file('user.json'),  # error\n"
+                    "        User.model_json_schema(by_alias = False),  # error\n"
+                    "    ]\n"
+                )
+            },
+        ),
+        Example(
+            {
+                "app/schemas/user.py": (
+                    "from pydantic import BaseModel\n\n"
+                    "class User(BaseModel):\n"
+                    "    id: int\n\n"
+                    "def load(row: object) -> User:\n"
+                    "    return User.from_orm(  # error\n"
+                    "        row,\n"
+                    "    )\n"
+                )
+            },
+            fixed={
+                "app/schemas/user.py": (
+                    "from pydantic import BaseModel\n\n"
+                    "class User(BaseModel):\n"
+                    "    id: int\n\n"
+                    "def load(row: object) -> User:\n"
+                    "    return User.model_validate(  # error\n"
+                    "        row,\n"
+                    "        from_attributes=True,\n"
+                    "    )\n"
+                )
+            },
+            unsafe=True,
+        ),
     )
 
     def check(self, project: Project) -> Iterator[Finding]:
@@ -356,7 +537,14 @@ class PydanticV1Classmethod(ProjectRule):
                     method=callee[-1],
                     replacement=_V1_CLASSMETHODS[callee[-1]],
                 )
-                yield Finding(ref.module.path, call.span, message)
+                method = callee[-1]
+                keywords = {name for name, _ in call.keywords}
+                if not classmethod_applies(method, len(call.args), keywords):
+                    yield Finding(ref.module.path, call.span, message)
+                    continue
+                orm = method == "from_orm" and from_attributes(project, model) is True
+                fix = classmethod_fix(method, from_attributes=orm)
+                yield Finding(ref.module.path, call.span, message, fix, cst.Call)
 
 
 _V1_METHODS: Mapping[str, str] = {
@@ -389,13 +577,17 @@ class PydanticV1Method(ProjectRule):
 
     **Use instead:** ``user_in.model_dump()`` (``model_dump_json()``, ``model_copy()``,
     ``model_fields``, ``model_fields_set``).
+
+    **Fix:** renames the method or attribute, except with arguments v2 lacks
+    (``skip_defaults``, ``encoder``, ``models_as_dict``, ``json.dumps`` options) or
+    changed (``copy(include=/exclude=)``); ``json(indent=)`` is an unsafe fix.
     """
 
     code = "LL404"
     name = "pydantic-v1-method"
     message = "`.{method}` is Pydantic v1 API on `{model}`; use `.{replacement}`"
     seed = _SEED_V2 + " (model_dump() instead of .dict())"
-    fixable = Fixability.SAFE
+    fixable = Fixability.PARTIAL
     example_path = "app/services/user_service.py"
     valid = (
         "import httpx\n"
@@ -450,6 +642,40 @@ class PydanticV1Method(ProjectRule):
         "    item = Item(name=name)\n"
         "    print(len(item.__fields_set__))  # error\n"
         "    return list(Item.__fields__.keys())  # error\n",
+        Example(
+            {
+                "app/services/user_service.py": (
+                    "from pydantic import BaseModel\n\n"
+                    "class Item(BaseModel):\n"
+                    "    name: str\n\n"
+                    "def dump(item: Item) -> tuple:\n"
+                    "    data = item.dict(  # error\n"
+                    "        exclude_none=True,  # drop empty values\n"
+                    "        by_alias = True,\n"
+                    "    )\n"
+                    "    text = item.json(encoder=str)  # error\n"
+                    "    clone = item .copy(update={'name': 'x'})  # error\n"
+                    "    part = item.copy(include={'name'})  # error\n"
+                    "    return data, text, clone, part\n"
+                )
+            },
+            fixed={
+                "app/services/user_service.py": (
+                    "from pydantic import BaseModel\n\n"
+                    "class Item(BaseModel):\n"
+                    "    name: str\n\n"
+                    "def dump(item: Item) -> tuple:\n"
+                    "    data = item.model_dump(  # error\n"
+                    "        exclude_none=True,  # drop empty values\n"
+                    "        by_alias = True,\n"
+                    "    )\n"
+                    "    text = item.json(encoder=str)  # error\n"
+                    "    clone = item .model_copy(update={'name': 'x'})  # error\n"
+                    "    part = item.copy(include={'name'})  # error\n"
+                    "    return data, text, clone, part\n"
+                )
+            },
+        ),
     )
 
     def check(self, project: Project) -> Iterator[Finding]:
@@ -478,29 +704,35 @@ class PydanticV1Method(ProjectRule):
                     and is_model(project, model)
                     and not defines_member(project, model, callee[-1])
                 ):
-                    yield Finding(
-                        path,
-                        call.span,
-                        self.message.format(
-                            method=callee[-1] + "()",
-                            model=short_name(model),
-                            replacement=_V1_METHODS[callee[-1]],
-                        ),
+                    message = self.message.format(
+                        method=callee[-1] + "()",
+                        model=short_name(model),
+                        replacement=_V1_METHODS[callee[-1]],
                     )
+                    keywords = {name for name, _ in call.keywords}
+                    if method_fix_applies(callee[-1], len(call.args), keywords) is None:
+                        yield Finding(path, call.span, message)
+                    else:
+                        yield Finding(path, call.span, message, method_fix(callee[-1]), cst.Call)
             dotted_values = [callee[:-1]] + [
                 v.dotted for v in (*call.args, *(v for _, v in call.keywords)) if v.kind == "name"
             ]
             for dotted in dotted_values:
-                message = self._attribute_read(project, ref, dotted)
-                if message is not None:
-                    yield Finding(path, call.span, message)
+                read = self._attribute_read(project, ref, dotted)
+                if read is not None:
+                    message, chain = read
+                    yield Finding(path, call.span, message, attribute_fix(chain), cst.Call)
         for returned in ref.function.returns_values:
             if returned.value.kind == "name":
-                message = self._attribute_read(project, ref, returned.value.dotted)
-                if message is not None:
-                    yield Finding(path, returned.span, message)
+                read = self._attribute_read(project, ref, returned.value.dotted)
+                if read is not None:
+                    message, chain = read
+                    yield Finding(path, returned.span, message, attribute_fix(chain), cst.Return)
 
-    def _attribute_read(self, project: Project, ref: FunctionRef, dotted: Dotted) -> str | None:
+    def _attribute_read(
+        self, project: Project, ref: FunctionRef, dotted: Dotted
+    ) -> tuple[str, Dotted] | None:
+        """The message for a v1 attribute read in ``dotted``, and the chain ending in it."""
         for index in range(1, len(dotted)):
             attribute = dotted[index]
             if attribute not in _V1_ATTRIBUTES:
@@ -511,12 +743,21 @@ class PydanticV1Method(ProjectRule):
                 return None
             if defines_member(project, model, attribute):
                 return None
-            return self.message.format(
+            message = self.message.format(
                 method=attribute, model=short_name(model), replacement=_V1_ATTRIBUTES[attribute]
             )
+            return message, dotted[: index + 1]
         return None
 
 
+_V2_VALIDATORS = frozenset(
+    {
+        "pydantic.field_validator",
+        "pydantic.model_validator",
+        "pydantic.functional_validators.field_validator",
+        "pydantic.functional_validators.model_validator",
+    }
+)
 _VALIDATORS: Mapping[str, str] = {
     "pydantic.validator": "field_validator",
     "pydantic.root_validator": "model_validator",
@@ -544,6 +785,13 @@ class PydanticV1Validator(FileRule):
 
     **Use instead:** ``@field_validator("email")`` / ``@model_validator(mode="before")``,
     stacked on ``@classmethod``.
+
+    **Fix:** ``@field_validator(..., mode="before")`` for ``pre=True`` (``allow_reuse``
+    dropped) with ``@classmethod`` added. Unsafe: ``always=True`` (v2 wants
+    ``Field(validate_default=True)``), a ``values`` parameter (becomes ``info:
+    ValidationInfo`` read as ``info.data``) and ``@root_validator(pre=True)`` (v2 passes
+    the raw input, not always a dict). No fix for ``each_item=True``, ``field``/``config``
+    parameters, post root validators (v2 gives them ``self``) or an aliased import.
     """
 
     code = "LL405"
@@ -552,7 +800,7 @@ class PydanticV1Validator(FileRule):
     seed = (
         "backend-fastapi-python: model_validator not validator; fastapi-production: field_validator"
     )
-    fixable = Fixability.SAFE
+    fixable = Fixability.PARTIAL
     example_path = "app/schemas/user.py"
     valid = (
         "from pydantic import BaseModel, field_validator\n\n"
@@ -592,20 +840,127 @@ class PydanticV1Validator(FileRule):
         "    @check('name')  # error\n"
         "    def upper(cls, value: str) -> str:\n"
         "        return value\n",
+        Example(
+            {
+                "app/schemas/user.py": (
+                    "from pydantic import BaseModel, root_validator, validator\n\n\n"
+                    "class Signup(BaseModel):\n"
+                    "    email: str\n\n"
+                    "    @validator(  # error\n"
+                    "        'email',\n"
+                    "        pre=True,  # strip before the checks\n"
+                    "        allow_reuse=True,\n"
+                    "    )\n"
+                    "    def normalise(cls, value: str) -> str:\n"
+                    "        return value.strip().lower()\n\n"
+                    "    @root_validator(pre=True)  # error\n"
+                    "    @classmethod\n"
+                    "    def fill(cls, data: dict) -> dict:\n"
+                    "        return data\n\n"
+                    "    @root_validator(skip_on_failure=True)  # error\n"
+                    "    def check(cls, values: dict) -> dict:\n"
+                    "        return values\n"
+                )
+            },
+            fixed={
+                "app/schemas/user.py": (
+                    "from pydantic import field_validator, BaseModel, root_validator\n\n\n"
+                    "class Signup(BaseModel):\n"
+                    "    email: str\n\n"
+                    "    @field_validator(  # error\n"
+                    "        'email',\n"
+                    "        mode='before',  # strip before the checks\n"
+                    "    )\n"
+                    "    @classmethod\n"
+                    "    def normalise(cls, value: str) -> str:\n"
+                    "        return value.strip().lower()\n\n"
+                    "    @root_validator(pre=True)  # error\n"
+                    "    @classmethod\n"
+                    "    def fill(cls, data: dict) -> dict:\n"
+                    "        return data\n\n"
+                    "    @root_validator(skip_on_failure=True)  # error\n"
+                    "    def check(cls, values: dict) -> dict:\n"
+                    "        return values\n"
+                )
+            },
+        ),
+        Example(
+            {
+                "app/schemas/user.py": (
+                    "from pydantic import BaseModel, root_validator, validator\n\n"
+                    "class Signup(BaseModel):\n"
+                    "    password: str\n"
+                    "    confirm: str\n\n"
+                    "    @validator('confirm', always=True)  # error\n"
+                    "    def matches(cls, value, values):\n"
+                    "        if value != values.get('password'):  # typed twice\n"
+                    "            raise ValueError('passwords differ')\n"
+                    "        return value\n\n"
+                    "    @root_validator(pre=True, skip_on_failure=True)  # error\n"
+                    "    def fill(cls, data: dict) -> dict:\n"
+                    "        return {'confirm': '', **data}\n"
+                )
+            },
+            fixed={
+                "app/schemas/user.py": (
+                    "from pydantic import ValidationInfo, field_validator, model_validator, BaseModel\n\n"
+                    "class Signup(BaseModel):\n"
+                    "    password: str\n"
+                    "    confirm: str\n\n"
+                    "    @field_validator('confirm')  # error\n"
+                    "    @classmethod\n"
+                    "    def matches(cls, value, info: ValidationInfo):\n"
+                    "        if value != info.data.get('password'):  # typed twice\n"
+                    "            raise ValueError('passwords differ')\n"
+                    "        return value\n\n"
+                    "    @model_validator(mode='before')  # error\n"
+                    "    @classmethod\n"
+                    "    def fill(cls, data: dict) -> dict:\n"
+                    "        return {'confirm': '', **data}\n"
+                )
+            },
+            unsafe=True,
+        ),
     )
 
-    def visit_Decorator(self, node: cst.Decorator, ctx: FileRuleContext) -> None:
-        expression = node.decorator
-        if isinstance(expression, cst.Call):
-            expression = expression.func
-        dotted = dotted_name(expression)
-        if dotted is None:
-            return
-        qualified = ctx.qualified_name(expression)
-        replacement = _VALIDATORS.get(qualified or "")
-        if replacement is not None:
-            message = self.message.format(decorator=".".join(dotted), replacement=replacement)
-            ctx.report(node, message)
+    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileRuleContext) -> None:
+        found = [(decorator, _decorator_target(decorator, ctx)) for decorator in node.decorators]
+        only_validators = all(
+            qualified in _VALIDATORS or qualified in _V2_VALIDATORS or qualified == "classmethod"
+            for _, (_, qualified) in found
+        )
+        for decorator, (dotted, qualified) in found:
+            if qualified not in _VALIDATORS:
+                continue
+            context = ValidatorContext(
+                node, decorator, qualified, only_validators, ctx.enclosing_class
+            )
+            message = self.message.format(
+                decorator=".".join(dotted), replacement=_VALIDATORS[qualified]
+            )
+            ctx.report(decorator, message, fix=validator_fix(context, ctx.qualified_name))
+
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileRuleContext) -> None:
+        for decorator in node.decorators:
+            dotted, qualified = _decorator_target(decorator, ctx)
+            if qualified in _VALIDATORS:
+                message = self.message.format(
+                    decorator=".".join(dotted), replacement=_VALIDATORS[qualified]
+                )
+                ctx.report(decorator, message)
+
+
+def _decorator_target(decorator: cst.Decorator, ctx: FileRuleContext) -> tuple[Dotted, str]:
+    """The decorator's dotted spelling and what it resolves to (``""`` if unknown)."""
+    expression = decorator.decorator
+    if isinstance(expression, cst.Call):
+        expression = expression.func
+    dotted = dotted_name(expression)
+    if dotted is None:
+        return (), ""
+    if dotted == ("classmethod",):
+        return dotted, "classmethod"
+    return dotted, ctx.qualified_name(expression) or ""
 
 
 _BASESETTINGS_MODULES = frozenset({"pydantic", "pydantic.env_settings"})
@@ -625,13 +980,16 @@ class PydanticBaseSettingsImport(FileRule):
     **Example:** ``from pydantic import BaseSettings`` in ``app/core/config.py``.
 
     **Use instead:** ``from pydantic_settings import BaseSettings, SettingsConfigDict``.
+
+    **Fix:** imports it from ``pydantic_settings``, splitting an import of several names
+    (not when it is renamed there: the new import could not carry the alias).
     """
 
     code = "LL406"
     name = "pydantic-basesettings-import"
     message = "`BaseSettings` moved to `pydantic_settings` in Pydantic v2; import it from there"
     seed = "ai1-skills: core/config.py # pydantic-settings configuration"
-    fixable = Fixability.SAFE
+    fixable = Fixability.PARTIAL
     example_path = "app/core/config.py"
     valid = (
         "from pydantic_settings import BaseSettings\n\n"
@@ -659,6 +1017,31 @@ class PydanticBaseSettingsImport(FileRule):
         "from pydantic.env_settings import BaseSettings as Base  # error\n\n"
         "class Settings(pydantic.BaseSettings):  # error\n"
         "    debug: bool = False\n",
+        Example(
+            {
+                "app/core/config.py": (
+                    "from pydantic import (\n"
+                    "    BaseModel,\n"
+                    "    BaseSettings,  # error\n"
+                    "    Field,  # defaults\n"
+                    ")\n\n"
+                    "class Settings(BaseSettings):\n"
+                    "    debug: bool = Field(False)\n"
+                )
+            },
+            fixed={
+                "app/core/config.py": (
+                    "from pydantic import (\n"
+                    "    BaseModel,\n"
+                    "    # error\n"
+                    "    Field,  # defaults\n"
+                    ")\n"
+                    "from pydantic_settings import BaseSettings\n\n"
+                    "class Settings(BaseSettings):\n"
+                    "    debug: bool = Field(False)\n"
+                )
+            },
+        ),
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -688,13 +1071,13 @@ class PydanticBaseSettingsImport(FileRule):
             return
         for alias in node.names:
             if isinstance(alias.name, cst.Name) and alias.name.value == "BaseSettings":
-                ctx.report(alias)
+                ctx.report(alias, fix=basesettings_import_fix(node, alias))
 
     def visit_Attribute(self, node: cst.Attribute, ctx: FileRuleContext) -> None:
         if node.attr.value != "BaseSettings" or self._compat.depth:
             return
         if ctx.qualified_name(node) == "pydantic.BaseSettings":
-            ctx.report(node)
+            ctx.report(node, fix=basesettings_attribute_fix(node))
 
 
 _V1_FIELD_ARGUMENTS: Mapping[str, str] = {
@@ -723,6 +1106,12 @@ class PydanticV1FieldArgument(FileRule):
 
     **Use instead:** ``pattern=``, ``min_length=``/``max_length=``, ``frozen=True``,
     ``Literal[...]`` for constants and ``set[...]`` for unique items.
+
+    **Fix:** renames ``regex``/``min_items``/``max_items`` and turns a literal
+    ``allow_mutation=X`` into ``frozen=not X``. A ``regex`` that is not a plain literal,
+    or uses look-around or back-references (v2 checks ``pattern`` with a Rust engine
+    that lacks them), is an unsafe fix; ``const`` and ``unique_items`` need a type
+    change and are left to you.
     """
 
     code = "LL407"
@@ -754,6 +1143,36 @@ class PydanticV1FieldArgument(FileRule):
         "class Item(pydantic.BaseModel):\n"
         "    kind: str = pydantic.Field('item', const=True)  # error\n"
         "    ids: list[int] = pydantic.fields.Field(unique_items=True)  # error\n",
+        Example(
+            {
+                "app/schemas/item.py": (
+                    "from pydantic import BaseModel, Field\n\n"
+                    "class Item(BaseModel):\n"
+                    "    code: str = Field(\n"
+                    "        ...,\n"
+                    "        regex = r'^[A-Z]{3}$',  # error\n"
+                    "    )\n"
+                    "    tags: list[str] = Field(default_factory=list, max_items=5)  # error\n"
+                    "    uid: int = Field(0, allow_mutation=False)  # error\n"
+                    "    kind: str = Field('item', const=True)  # error\n"
+                    "    slug: str = Field(regex=r'^(?!admin)')  # error\n"
+                )
+            },
+            fixed={
+                "app/schemas/item.py": (
+                    "from pydantic import BaseModel, Field\n\n"
+                    "class Item(BaseModel):\n"
+                    "    code: str = Field(\n"
+                    "        ...,\n"
+                    "        pattern = r'^[A-Z]{3}$',  # error\n"
+                    "    )\n"
+                    "    tags: list[str] = Field(default_factory=list, max_length=5)  # error\n"
+                    "    uid: int = Field(0, frozen=True)  # error\n"
+                    "    kind: str = Field('item', const=True)  # error\n"
+                    "    slug: str = Field(regex=r'^(?!admin)')  # error\n"
+                )
+            },
+        ),
     )
 
     def visit_Call(self, node: cst.Call, ctx: FileRuleContext) -> None:
@@ -768,7 +1187,8 @@ class PydanticV1FieldArgument(FileRule):
             assert arg.keyword is not None
             keyword = arg.keyword.value
             advice = _V1_FIELD_ARGUMENTS[keyword]
-            ctx.report(arg, self.message.format(argument=keyword, advice=advice))
+            message = self.message.format(argument=keyword, advice=advice)
+            ctx.report(arg, message, fix=field_argument_fix(arg, node.args))
 
 
 class PydanticV1Import(FileRule):

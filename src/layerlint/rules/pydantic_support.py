@@ -37,6 +37,15 @@ MODEL_BASES = frozenset(
     }
 )
 SQLMODEL_BASES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
+#: ``BaseSettings`` wherever v1 and pydantic-settings put it.
+SETTINGS_BASES = frozenset(
+    {
+        "pydantic.BaseSettings",
+        "pydantic.env_settings.BaseSettings",
+        "pydantic_settings.BaseSettings",
+        "pydantic_settings.main.BaseSettings",
+    }
+)
 #: Config dictionaries of Pydantic (v2) and its siblings.
 CONFIG_DICTS = frozenset(
     {
