@@ -104,11 +104,18 @@ def _nodes_at(module: cst.Module, wanted: Sequence[SpanFix]) -> list[Fix]:
     """Resolve project rules' span-addressed fixes against a freshly parsed module."""
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     by_start: dict[tuple[int, int, type[cst.CSTNode]], cst.CSTNode] = {}
+    by_span: dict[tuple[int, int, int, int, type[cst.CSTNode]], cst.CSTNode] = {}
     for candidate, where in positions.items():
-        by_start.setdefault((where.start.line, where.start.column + 1, type(candidate)), candidate)
+        start = (where.start.line, where.start.column + 1)
+        end = (where.end.line, where.end.column + 1)
+        by_start.setdefault((*start, type(candidate)), candidate)
+        by_span.setdefault((*start, *end, type(candidate)), candidate)
     fixes: list[Fix] = []
     for span, node_type, make in wanted:
-        node = by_start.get((span.line, span.column, node_type))
+        # The full range tells ``a.b(x).c()`` from the ``a.b(x)`` starting at the same place.
+        node = by_span.get((span.line, span.column, span.end_line, span.end_column, node_type))
+        if node is None:
+            node = by_start.get((span.line, span.column, node_type))
         if node is None:
             continue
         fix = make(node)
