@@ -76,11 +76,15 @@ class FactsCache:
         entry = self.entries.get(relative)
         if entry is None or entry[0] != digest:
             return None
-        facts = _unpickle(entry[1])
-        return facts if isinstance(facts, ModuleFacts) else None
+        return unpickle_facts(entry[1])
 
-    def put(self, relative: str, digest: str, facts: ModuleFacts) -> None:
-        self.entries[relative] = (digest, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
+    def put(
+        self, relative: str, digest: str, facts: ModuleFacts, pickled: bytes | None = None
+    ) -> None:
+        """Remember facts (``pickled``: the same facts already pickled by a worker)."""
+        if pickled is None:
+            pickled = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+        self.entries[relative] = (digest, pickled)
         self.dirty = True
 
     def prune(self, keep: set[str]) -> None:
@@ -97,6 +101,12 @@ class FactsCache:
             return
         write_pickle(self.directory, CACHE_FILE, (self.key, self.entries))
         self.dirty = False
+
+
+def unpickle_facts(data: bytes) -> ModuleFacts | None:
+    """Facts from their pickled bytes; None when the bytes are not usable facts."""
+    facts = _unpickle(data)
+    return facts if isinstance(facts, ModuleFacts) else None
 
 
 def _unpickle(data: bytes) -> object:

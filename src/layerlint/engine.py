@@ -7,6 +7,7 @@ relative to the project root) that the CLI, the flake8 plugin and tests all cons
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +22,7 @@ from layerlint.cache import (
     content_hash,
     read_pickle,
     run_key,
+    unpickle_facts,
     write_pickle,
 )
 from layerlint.collect import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, FileInput, collect
@@ -76,11 +78,18 @@ def build_file_rules(config: Config) -> list[FileRule]:
     return [rule(config.options_for(rule.code)) for rule in file_rules()]
 
 
-def _collect_chunk(chunk: list[tuple[FileInput, bytes, Config]]) -> list[ModuleFacts]:
-    if not chunk:
-        return []
-    rules = build_file_rules(chunk[0][2])
-    return [collect(info, source, rules) for info, source, _ in chunk]
+def _collect_chunk(job: tuple[Config, list[tuple[FileInput, bytes]]]) -> list[bytes]:
+    """Worker side: facts of a chunk of files, pickled once here.
+
+    The parent stores these bytes in the cache as they are and unpickles them for use,
+    so facts cross the process boundary and reach the disk with a single pickling.
+    """
+    config, chunk = job
+    rules = build_file_rules(config)
+    return [
+        pickle.dumps(collect(info, source, rules), protocol=pickle.HIGHEST_PROTOCOL)
+        for info, source in chunk
+    ]
 
 
 def _read(path: Path) -> bytes | str:
@@ -153,9 +162,9 @@ def collect_all(
             results[info.path] = cached
         else:
             pending.append((info, state.data, config, state.digest))
-    for facts, digest in _run_collect(pending, jobs, progress):
+    for facts, digest, pickled in _run_collect(pending, jobs, progress):
         results[facts.path] = facts
-        cache.put(facts.path, digest, facts)
+        cache.put(facts.path, digest, facts, pickled)
     cache.prune(set(results))
     cache.save()
     return [results[state.info.path] for state in states]
@@ -165,31 +174,37 @@ def _run_collect(
     pending: list[tuple[FileInput, bytes, Config, str]],
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
-) -> Iterable[tuple[ModuleFacts, str]]:
+) -> Iterable[tuple[ModuleFacts, str, bytes | None]]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     digests = [item[3] for item in pending]
     work = [(info, data, config) for info, data, config, _ in pending]
     if workers <= 1 or len(work) < _PARALLEL_THRESHOLD:
         rules = build_file_rules(work[0][2]) if work else []
         for done, ((info, data, _), digest) in enumerate(zip(work, digests, strict=True), 1):
-            yield collect(info, data, rules), digest
+            yield collect(info, data, rules), digest, None
             if progress:
                 progress(done, len(work))
         return
     # Interleaved chunks balance big and small files; a few chunks per worker keeps the
     # progress bar moving without paying per-file inter-process overhead.
     chunk_count = min(len(work), workers * 4)
-    chunks = [work[i::chunk_count] for i in range(chunk_count)]
+    config = work[0][2]
+    jobs_list = [
+        (config, [(info, data) for info, data, _ in work[i::chunk_count]])
+        for i in range(chunk_count)
+    ]
     chunk_digests = [digests[i::chunk_count] for i in range(chunk_count)]
     context = _mp_context()
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for facts_list, digest_list in zip(
-            pool.map(_collect_chunk, chunks), chunk_digests, strict=True
+        for pickled_list, digest_list in zip(
+            pool.map(_collect_chunk, jobs_list), chunk_digests, strict=True
         ):
-            for facts, digest in zip(facts_list, digest_list, strict=True):
-                yield facts, digest
-            done += len(facts_list)
+            for pickled, digest in zip(pickled_list, digest_list, strict=True):
+                facts = unpickle_facts(pickled)
+                if facts is not None:
+                    yield facts, digest, pickled
+            done += len(pickled_list)
             if progress:
                 progress(done, len(work))
 
