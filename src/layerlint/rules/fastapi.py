@@ -30,6 +30,7 @@ from layerlint.rules.base import (
     ProjectRule,
     RuleOption,
 )
+from layerlint.rules.fastapi_fixes import fastapi_import_fix, status_constant_fix
 from layerlint.rules.fastapi_support import (
     HTTP_STATUS_NAMES,
     NON_JSON_VERBS,
@@ -153,6 +154,32 @@ class BareStatusCode(FileRule):
         "    return Response(status_code=204)  # error\n"
         "def boom() -> None:\n"
         "    raise fastapi.HTTPException(status_code=500)  # error\n",
+        Example(
+            {
+                "app/routes/users.py": (
+                    "from fastapi import APIRouter, HTTPException  # web layer\n"
+                    "router = APIRouter()\n"
+                    "@router.post('/', status_code=201)  # error\n"
+                    "async def create(user_id: int) -> dict:\n"
+                    "    raise HTTPException(\n"
+                    "        status_code=403,  # error\n"
+                    "        detail='no',\n"
+                    "    )\n"
+                )
+            },
+            fixed={
+                "app/routes/users.py": (
+                    "from fastapi import status, APIRouter, HTTPException  # web layer\n"
+                    "router = APIRouter()\n"
+                    "@router.post('/', status_code=status.HTTP_201_CREATED)  # error\n"
+                    "async def create(user_id: int) -> dict:\n"
+                    "    raise HTTPException(\n"
+                    "        status_code=status.HTTP_403_FORBIDDEN,  # error\n"
+                    "        detail='no',\n"
+                    "    )\n"
+                )
+            },
+        ),
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
@@ -196,7 +223,8 @@ class BareStatusCode(FileRule):
         constant = HTTP_STATUS_NAMES.get(value) if value is not None else None
         if constant is None:
             return
-        ctx.report(arg, f"bare status code `{value}`; use `status.{constant}`")
+        message = f"bare status code `{value}`; use `status.{constant}`"
+        ctx.report(arg, message, fix=status_constant_fix(arg, constant, ctx))
 
 
 def _keyword_arg(call: cst.Call, keyword: str) -> cst.Arg | None:
@@ -827,6 +855,50 @@ class StarletteHttpException(FileRule):
         "    error = StarletteHTTPException(status.HTTP_403_FORBIDDEN)\n"
         "    if not ok:\n"
         "        raise error\n",
+        Example(
+            {
+                "app/routes/users.py": (
+                    "from starlette.exceptions import (\n"
+                    "    HTTPException as StarletteHTTPException,  # error\n"
+                    ")\n"
+                    "def check(ok: bool) -> None:\n"
+                    "    if not ok:\n"
+                    "        raise StarletteHTTPException(status_code=418)\n"
+                )
+            },
+            fixed={
+                "app/routes/users.py": (
+                    "from fastapi import (\n"
+                    "    HTTPException as StarletteHTTPException,  # error\n"
+                    ")\n"
+                    "def check(ok: bool) -> None:\n"
+                    "    if not ok:\n"
+                    "        raise StarletteHTTPException(status_code=418)\n"
+                )
+            },
+        ),
+        Example(
+            {
+                "app/routes/items.py": (
+                    "from starlette.exceptions import WebSocketException, HTTPException  # error\n"
+                    "def check(ok: bool) -> None:\n"
+                    "    if not ok:\n"
+                    "        raise WebSocketException(1008)\n"
+                    "    raise HTTPException(status_code=418)\n"
+                )
+            },
+            fixed={
+                "app/routes/items.py": (
+                    "from starlette.exceptions import WebSocketException  # error\n"
+                    "from fastapi import HTTPException\n"
+                    "\n"
+                    "def check(ok: bool) -> None:\n"
+                    "    if not ok:\n"
+                    "        raise WebSocketException(1008)\n"
+                    "    raise HTTPException(status_code=418)\n"
+                )
+            },
+        ),
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -834,7 +906,7 @@ class StarletteHttpException(FileRule):
         self._reset()
 
     def _reset(self) -> None:
-        self._aliases: list[cst.ImportAlias] = []
+        self._aliases: list[tuple[cst.ImportFrom, cst.ImportAlias]] = []
         self._raised: list[cst.CSTNode] = []
         self._handled = False
 
@@ -850,7 +922,7 @@ class StarletteHttpException(FileRule):
             return
         for alias in node.names:
             if isinstance(alias.name, cst.Name) and alias.name.value == "HTTPException":
-                self._aliases.append(alias)
+                self._aliases.append((node, alias))
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         """Construction of the class, or its registration as a handled exception."""
@@ -875,8 +947,8 @@ class StarletteHttpException(FileRule):
         if not self._raised or self._handled:
             return
         if self._aliases:
-            for alias in self._aliases:
-                ctx.report(alias)
+            for statement, alias in self._aliases:
+                ctx.report(alias, fix=fastapi_import_fix(statement, alias))
         else:
             for used in self._raised:
                 ctx.report(used)
