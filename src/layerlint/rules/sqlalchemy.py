@@ -24,10 +24,19 @@ from layerlint.rules.base import (
     FileContext,
     FileRule,
     Finding,
+    Fix,
     Fixability,
     OptionValue,
     ProjectRule,
     RuleOption,
+)
+from layerlint.rules.sqlalchemy_fixes import (
+    FileFacts,
+    ModuleNames,
+    column_fix,
+    declarative_base_fix,
+    expire_on_commit_fix,
+    relationship_fix,
 )
 from layerlint.rules.sqlalchemy_support import (
     ASYNC_SESSIONS,
@@ -45,6 +54,7 @@ from layerlint.rules.sqlalchemy_support import (
     SYNC_SESSIONMAKERS,
     SYNC_SESSIONS,
     TEXT,
+    ClassRecord,
     DeclarativeScanner,
     KnownConstant,
     MappedAttribute,
@@ -84,6 +94,28 @@ def _before(first: Span, second: Span) -> bool:
 # -- LL301 / LL302 ------------------------------------------------------------------------------
 
 
+_DATACLASS_MAPPING = frozenset({"MappedAsDataclass", "mapped_as_dataclass"})
+
+
+def _mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:
+    """``node`` uses one of ``names`` (as a name or an attribute)."""
+    return any(isinstance(n, cst.Name) and n.value in names for n in iter_nodes(node, (cst.Name,)))
+
+
+def _file_facts(module: cst.Module, ctx: FileContext) -> FileFacts:
+    """What the LL301/LL302 fixes need to know about the file (names, local classes)."""
+    return FileFacts(
+        qualify=ctx.qualified_name,
+        names=ModuleNames.of(module),
+        local_classes=frozenset(
+            stmt.name.value for stmt in module.body if isinstance(stmt, cst.ClassDef)
+        ),
+        # Under dataclass mapping an annotated ``mapped_column()`` becomes an
+        # ``__init__`` parameter: annotating changes the constructor.
+        dataclass_mapping=_mentions(module, _DATACLASS_MAPPING),
+    )
+
+
 class _DeclarativeAttributeRule(FileRule):
     """Shared walk of LL301/LL302: collect class bodies, judge them at the end of the file."""
 
@@ -98,12 +130,24 @@ class _DeclarativeAttributeRule(FileRule):
         self._scanner.add(node, ctx)
 
     def leave_Module(self, node: cst.Module, ctx: FileContext) -> None:
-        for record in self._scanner.declarative():
-            for attribute in record.attributes:
-                self._check(attribute, ctx)
+        records = list(self._scanner.declarative())
         self._scanner = DeclarativeScanner()
+        if not any(record.attributes for record in records):
+            return
+        facts = _file_facts(node, ctx)
+        classes = {record.node.name.value: record for record in records}
+        for record in records:
+            for attribute in record.attributes:
+                self._check(attribute, record, classes, facts, ctx)
 
-    def _check(self, attribute: MappedAttribute, ctx: FileContext) -> None:
+    def _check(
+        self,
+        attribute: MappedAttribute,
+        record: ClassRecord,
+        classes: Mapping[str, ClassRecord],
+        facts: FileFacts,
+        ctx: FileContext,
+    ) -> None:
         raise NotImplementedError
 
 
@@ -132,7 +176,7 @@ class LegacyColumn(_DeclarativeAttributeRule):
         "`Column()` as a model attribute; use `mapped_column()` with a `Mapped[...]` annotation"
     )
     seed = _SEED_AI1 + ": use mapped_column() instead of Column()"
-    fixable = Fixability.SAFE
+    fixable = Fixability.PARTIAL
     example_path = "app/models/user.py"
     valid = (
         "from sqlalchemy import String\n"
@@ -202,11 +246,54 @@ class LegacyColumn(_DeclarativeAttributeRule):
                 ),
             }
         ),
+        Example(
+            {
+                "app/models/user.py": (
+                    "import datetime\n"
+                    "from sqlalchemy import Column, DateTime, Integer, String\n"
+                    "from sqlalchemy.orm import DeclarativeBase\n"
+                    "class Base(DeclarativeBase):\n"
+                    "    pass\n"
+                    "class User(Base):\n"
+                    "    __tablename__ = 'users'\n"
+                    "    id = Column(Integer, primary_key=True)  # error\n"
+                    "    name = Column(  # error\n"
+                    "        String(50),  # shown in the UI\n"
+                    "        nullable=False,\n"
+                    "    )\n"
+                    "    created = Column(DateTime)  # error\n"
+                )
+            },
+            fixed={
+                "app/models/user.py": (
+                    "import datetime\n"
+                    "from sqlalchemy import DateTime, Integer, String\n"
+                    "from sqlalchemy.orm import Mapped, mapped_column, DeclarativeBase\n"
+                    "class Base(DeclarativeBase):\n"
+                    "    pass\n"
+                    "class User(Base):\n"
+                    "    __tablename__ = 'users'\n"
+                    "    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # error\n"
+                    "    name: Mapped[str] = mapped_column(  # error\n"
+                    "        String(50),  # shown in the UI\n"
+                    "        nullable=False,\n"
+                    "    )\n"
+                    "    created: Mapped[datetime.datetime | None] = mapped_column(DateTime)  # error\n"
+                )
+            },
+        ),
     )
 
-    def _check(self, attribute: MappedAttribute, ctx: FileContext) -> None:
+    def _check(
+        self,
+        attribute: MappedAttribute,
+        record: ClassRecord,
+        classes: Mapping[str, ClassRecord],
+        facts: FileFacts,
+        ctx: FileContext,
+    ) -> None:
         if attribute.kind == "column":
-            ctx.report(attribute.call)
+            ctx.report(attribute.call, fix=column_fix(attribute, record, facts, convert=True))
 
 
 class MissingMappedAnnotation(_DeclarativeAttributeRule):
@@ -271,11 +358,78 @@ class MissingMappedAnnotation(_DeclarativeAttributeRule):
         "    __tablename__ = 'users'\n"
         "    id = sa.Column(sa.Integer, primary_key=True)  # error\n"
         "    name = orm.column_property(sa.func.lower('x'))  # error\n",
+        Example(
+            {
+                "app/models/user.py": (
+                    "from sqlalchemy import ForeignKey, Integer\n"
+                    "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship\n"
+                    "class Base(DeclarativeBase):\n"
+                    "    pass\n"
+                    "class User(Base):\n"
+                    "    __tablename__ = 'users'\n"
+                    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+                    "    posts: Mapped[list['Post']] = relationship(back_populates='author')\n"
+                    "    karma = mapped_column(  # error\n"
+                    "        Integer,  # never negative\n"
+                    "        default=0,\n"
+                    "        nullable=False,\n"
+                    "    )\n"
+                    "    profile = relationship('Profile', uselist=False)  # error\n"
+                    "class Post(Base):\n"
+                    "    __tablename__ = 'posts'\n"
+                    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+                    "    author_id = mapped_column(ForeignKey('users.id'))  # error\n"
+                    "    author = relationship(  # error\n"
+                    "        'User',\n"
+                    "        back_populates='posts',\n"
+                    "    )\n"
+                )
+            },
+            fixed={
+                "app/models/user.py": (
+                    "from sqlalchemy import ForeignKey, Integer\n"
+                    "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship\n"
+                    "class Base(DeclarativeBase):\n"
+                    "    pass\n"
+                    "class User(Base):\n"
+                    "    __tablename__ = 'users'\n"
+                    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+                    "    posts: Mapped[list['Post']] = relationship(back_populates='author')\n"
+                    "    karma: Mapped[int] = mapped_column(  # error\n"
+                    "        Integer,  # never negative\n"
+                    "        default=0,\n"
+                    "        nullable=False,\n"
+                    "    )\n"
+                    "    profile: Mapped['Profile | None'] = relationship('Profile', uselist=False)  # error\n"
+                    "class Post(Base):\n"
+                    "    __tablename__ = 'posts'\n"
+                    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+                    "    author_id = mapped_column(ForeignKey('users.id'))  # error\n"
+                    "    author: Mapped['User | None'] = relationship(  # error\n"
+                    "        'User',\n"
+                    "        back_populates='posts',\n"
+                    "    )\n"
+                )
+            },
+        ),
     )
 
-    def _check(self, attribute: MappedAttribute, ctx: FileContext) -> None:
-        if not is_mapped_annotation(attribute.annotation):
-            ctx.report(attribute.target, self.message.format(name=attribute.name))
+    def _check(
+        self,
+        attribute: MappedAttribute,
+        record: ClassRecord,
+        classes: Mapping[str, ClassRecord],
+        facts: FileFacts,
+        ctx: FileContext,
+    ) -> None:
+        if is_mapped_annotation(attribute.annotation):
+            return
+        fix = None
+        if attribute.kind in ("column", "mapped_column"):
+            fix = column_fix(attribute, record, facts, convert=False)
+        elif attribute.kind == "relationship":
+            fix = relationship_fix(attribute, record, classes, facts)
+        ctx.report(attribute.target, self.message.format(name=attribute.name), fix=fix)
 
 
 # -- LL303 ----------------------------------------------------------------------------------------
@@ -471,7 +625,7 @@ class LegacyDeclarativeBase(FileRule):
     name = "legacy-declarative-base"
     message = "`declarative_base()` is the 1.x API; use `class Base(DeclarativeBase): ...`"
     seed = _SEED_AI1 + ": class Base(DeclarativeBase)"
-    fixable = Fixability.SAFE
+    fixable = Fixability.PARTIAL
     example_path = "app/models/base.py"
     valid = (
         "from sqlalchemy.orm import DeclarativeBase\nclass Base(DeclarativeBase):\n    pass\n",
@@ -482,13 +636,67 @@ class LegacyDeclarativeBase(FileRule):
         "import sqlalchemy.ext.declarative as decl\n"
         "from sqlalchemy import MetaData\n"
         "Base = decl.declarative_base(metadata=MetaData())  # error\n",
+        Example(
+            {
+                "app/models/base.py": (
+                    "from sqlalchemy import MetaData\n"
+                    "from sqlalchemy.orm import declarative_base\n"
+                    "\n"
+                    "# every model derives from Base\n"
+                    "Base = declarative_base(  # error\n"
+                    "    metadata=MetaData(\n"
+                    "        schema='app',  # one schema per service\n"
+                    "    ),\n"
+                    ")\n"
+                )
+            },
+            fixed={
+                "app/models/base.py": (
+                    "from sqlalchemy import MetaData\n"
+                    "from sqlalchemy.orm import DeclarativeBase\n"
+                    "\n"
+                    "# every model derives from Base\n"
+                    "class Base(DeclarativeBase):  # error\n"
+                    "    metadata = MetaData(\n"
+                    "        schema='app',  # one schema per service\n"
+                    "    )\n"
+                )
+            },
+        ),
     )
+
+    def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
+        super().__init__(options)
+        self._module: cst.Module | None = None
+        self._names: ModuleNames | None = None
+        self._lines: dict[int, cst.SimpleStatementLine] = {}
+
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
+        self._module = node
+        self._names = None
+        self._lines = {}
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine, ctx: FileContext) -> None:
+        # ``Base = declarative_base()``: remember the line the call is the value of.
+        for small in node.body:
+            if isinstance(small, cst.Assign | cst.AnnAssign) and isinstance(small.value, cst.Call):
+                self._lines[id(small.value)] = node
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if call_name(node) != "declarative_base":
             return
         if ctx.qualified_name(node.func) in DECLARATIVE_FACTORIES:
-            ctx.report(node)
+            ctx.report(node, fix=self._fix(node))
+
+    def _fix(self, node: cst.Call) -> Fix | None:
+        """The class rewrite, when the call is the whole value of a one-name assignment."""
+        line = self._lines.get(id(node))
+        if line is None or self._module is None:
+            return None
+        if self._names is None:
+            self._names = ModuleNames.of(self._module)
+        legacy_meta = _mentions(self._module, frozenset({"DeclarativeMeta"}))
+        return declarative_base_fix(line, node, self._names, legacy_meta)
 
 
 # -- LL305 ----------------------------------------------------------------------------------------
@@ -787,6 +995,44 @@ class ExpireOnCommit(FileRule):
         "    autoflush=False,\n"
         "    expire_on_commit=True,  # error\n"
         ")\n",
+        Example(
+            {
+                "app/core/database.py": (
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+                    "engine = create_async_engine('sqlite+aiosqlite://')\n"
+                    "SessionLocal = async_sessionmaker(  # error\n"
+                    "    engine,\n"
+                    "    autoflush=False,  # flush explicitly in repositories\n"
+                    ")\n"
+                )
+            },
+            fixed={
+                "app/core/database.py": (
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+                    "engine = create_async_engine('sqlite+aiosqlite://')\n"
+                    "SessionLocal = async_sessionmaker(  # error\n"
+                    "    engine,\n"
+                    "    autoflush=False,  # flush explicitly in repositories\n"
+                    "    expire_on_commit=False,\n"
+                    ")\n"
+                )
+            },
+        ),
+        Example(
+            {
+                "app/core/database.py": (
+                    "from sqlalchemy.orm import sessionmaker\n"
+                    "SessionLocal = sessionmaker(autoflush=False, expire_on_commit=True)  # error\n"
+                )
+            },
+            fixed={
+                "app/core/database.py": (
+                    "from sqlalchemy.orm import sessionmaker\n"
+                    "SessionLocal = sessionmaker(autoflush=False, expire_on_commit=False)  # error\n"
+                )
+            },
+            unsafe=True,
+        ),
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -822,7 +1068,7 @@ class ExpireOnCommit(FileRule):
     def leave_Module(self, node: cst.Module, ctx: FileContext) -> None:
         if not self._configured:
             for pending in self._pending:
-                ctx.report(pending)
+                ctx.report(pending, fix=expire_on_commit_fix(pending))
         self._pending = []
 
 

@@ -283,6 +283,8 @@ class MappedAttribute:
     annotation: cst.Annotation | None
     call: cst.Call
     kind: str  # "column", "mapped_column", "relationship", "other"
+    # The assignment itself, for fixes that add or change the annotation.
+    statement: cst.Assign | cst.AnnAssign | None = None
 
 
 @dataclass
@@ -415,11 +417,11 @@ class DeclarativeScanner:
         for small in stmt.body:
             if isinstance(small, cst.Assign):
                 names = [t.target for t in small.targets if isinstance(t.target, cst.Name)]
-                self._attribute(record, names, None, small.value, ctx)
+                self._attribute(record, names, None, small.value, ctx, small)
             elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                 if is_mapped_annotation(small.annotation):
                     record.evidence = True
-                self._attribute(record, [small.target], small.annotation, small.value, ctx)
+                self._attribute(record, [small.target], small.annotation, small.value, ctx, small)
 
     def _attribute(
         self,
@@ -428,6 +430,7 @@ class DeclarativeScanner:
         annotation: cst.Annotation | None,
         value: cst.BaseExpression | None,
         ctx: FileContext,
+        statement: cst.Assign | cst.AnnAssign | None = None,
     ) -> None:
         if any(name.value in DECLARATIVE_DUNDERS for name in names):
             record.evidence = True
@@ -440,7 +443,9 @@ class DeclarativeScanner:
         if kind != "column":
             record.evidence = True
         for name in names:
-            record.attributes.append(MappedAttribute(name.value, name, annotation, value, kind))
+            record.attributes.append(
+                MappedAttribute(name.value, name, annotation, value, kind, statement)
+            )
 
     def declarative(self) -> Iterator[ClassRecord]:
         """The recorded classes judged declarative, in source order."""
