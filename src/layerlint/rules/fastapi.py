@@ -30,10 +30,16 @@ from layerlint.rules.base import (
     ProjectRule,
     RuleOption,
 )
-from layerlint.rules.fastapi_fixes import fastapi_import_fix, status_constant_fix
+from layerlint.rules.fastapi_fixes import (
+    ModuleScopes,
+    Scope,
+    fastapi_import_fix,
+    status_constant_fix,
+)
 from layerlint.rules.fastapi_support import (
     HTTP_STATUS_NAMES,
     NON_JSON_VERBS,
+    RENAMED_STATUS_NAMES,
     WRITE_METHODS,
     ResponseType,
     Route,
@@ -103,13 +109,21 @@ class BareStatusCode(FileRule):
 
     **Use instead:** ``raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, ...)``
     with ``from fastapi import status``.
+
+    **Fix:** writes the constant, reusing the module's ``status`` import (or another name
+    it imports ``status`` as) and adding ``from fastapi import status`` otherwise
+    (``from starlette import status`` in a module that imports only Starlette). Where
+    ``status`` already means something else (a parameter, a local variable, another
+    import) it writes ``fastapi.status.HTTP_...`` with ``import fastapi``, and offers no
+    fix if ``fastapi`` is taken too. 413, 414, 416 and 422 are renamed in newer Starlette
+    versions, which warn on the old names that older ones alone know: unsafe fix.
     """
 
     code = "LL201"
     name = "bare-status-code"
     message = "bare status code; use a `status.HTTP_*` constant"
     seed = f"{_SEED_AI1}: use status.HTTP_* constants, not bare integers"
-    fixable = Fixability.SAFE
+    fixable = Fixability.PARTIAL
     example_path = "app/routes/users.py"
     valid = (
         "from fastapi import APIRouter, HTTPException, status\n"
@@ -180,7 +194,126 @@ class BareStatusCode(FileRule):
                 )
             },
         ),
+        Example(
+            {
+                "app/routes/items.py": (
+                    "from fastapi import APIRouter, HTTPException  # web layer\n"
+                    "from fastapi.responses import JSONResponse\n"
+                    "router = APIRouter()\n"
+                    "@router.post(\n"
+                    "    '/',\n"
+                    "    status_code=201,  # error\n"
+                    ")\n"
+                    "async def create(item_id: int) -> JSONResponse:\n"
+                    "    if item_id < 0:\n"
+                    "        raise HTTPException(\n"
+                    "            (  # error\n"
+                    "                404  # not ours\n"
+                    "            ),\n"
+                    "            'missing',\n"
+                    "        )\n"
+                    "    return JSONResponse(\n"
+                    "        {'id': item_id},\n"
+                    "        status_code=  # a duplicate  # error\n"
+                    "        409,\n"
+                    "    )\n"
+                )
+            },
+            fixed={
+                "app/routes/items.py": (
+                    "from fastapi import status, APIRouter, HTTPException  # web layer\n"
+                    "from fastapi.responses import JSONResponse\n"
+                    "router = APIRouter()\n"
+                    "@router.post(\n"
+                    "    '/',\n"
+                    "    status_code=status.HTTP_201_CREATED,  # error\n"
+                    ")\n"
+                    "async def create(item_id: int) -> JSONResponse:\n"
+                    "    if item_id < 0:\n"
+                    "        raise HTTPException(\n"
+                    "            (  # error\n"
+                    "                status.HTTP_404_NOT_FOUND  # not ours\n"
+                    "            ),\n"
+                    "            'missing',\n"
+                    "        )\n"
+                    "    return JSONResponse(\n"
+                    "        {'id': item_id},\n"
+                    "        status_code=  # a duplicate  # error\n"
+                    "        status.HTTP_409_CONFLICT,\n"
+                    "    )\n"
+                )
+            },
+        ),
+        Example(
+            {
+                "app/routes/tickets.py": (
+                    "from fastapi import HTTPException\n"
+                    "def set_status(status: str) -> None:\n"
+                    "    if status not in ('open', 'closed'):\n"
+                    "        raise HTTPException(400, f'unknown status {status}')  # error\n"
+                )
+            },
+            fixed={
+                "app/routes/tickets.py": (
+                    "from fastapi import HTTPException\n"
+                    "import fastapi\n"
+                    "\n"
+                    "def set_status(status: str) -> None:\n"
+                    "    if status not in ('open', 'closed'):\n"
+                    "        raise HTTPException(fastapi.status.HTTP_400_BAD_REQUEST, f'unknown status {status}')  # error\n"
+                )
+            },
+        ),
+        Example(
+            {
+                "app/routes/forms.py": (
+                    "from fastapi import HTTPException, status\n"
+                    "def validate(ok: bool) -> None:\n"
+                    "    if not ok:\n"
+                    "        raise HTTPException(422)  # error\n"
+                )
+            },
+            fixed={
+                "app/routes/forms.py": (
+                    "from fastapi import HTTPException, status\n"
+                    "def validate(ok: bool) -> None:\n"
+                    "    if not ok:\n"
+                    "        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY)  # error\n"
+                )
+            },
+            unsafe=True,
+        ),
     )
+
+    def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
+        super().__init__(options)
+        self._start()
+
+    def _start(self) -> None:
+        # Scopes entered so far (their bodies, or only their headers: see _chain).
+        self._scopes: list[Scope] = []
+        # Findings wait for the end of the module: whether ``status`` is free to use
+        # depends on bindings that may come after them.
+        self._pending: list[tuple[cst.Arg, cst.Integer, int, tuple[Scope, ...]]] = []
+        self._packages: set[str] = set()
+
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
+        """Per-file state starts empty."""
+        self._start()
+
+    def visit_Import(self, node: cst.Import, ctx: FileContext) -> None:
+        """Which framework the module uses decides where ``status`` is imported from."""
+        for alias in node.names:
+            dotted = dotted_name(alias.name)
+            if dotted is not None:
+                self._packages.add(dotted[0])
+
+    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileContext) -> None:
+        """Which framework the module uses decides where ``status`` is imported from."""
+        if node.module is not None and not node.relative:
+            dotted = dotted_name(node.module)
+            if dotted is not None:
+                self._packages.add(dotted[0])
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
         """Route decorators: ``@<router>.<verb>(..., status_code=201)``."""
@@ -192,6 +325,27 @@ class BareStatusCode(FileRule):
                 and call.func.attr.value in ROUTE_METHODS
             ):
                 self._check(_keyword_arg(call, "status_code"), ctx)
+        self._scopes.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
+        """The function's scope ends."""
+        self._scopes.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
+        """A class body is a scope: ``status = ...`` there hides the module's ``status``."""
+        self._scopes.append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
+        """The class's scope ends."""
+        self._scopes.pop()
+
+    def visit_Lambda(self, node: cst.Lambda, ctx: FileContext) -> None:
+        """``lambda status: ...`` binds ``status`` too."""
+        self._scopes.append(node)
+
+    def leave_Lambda(self, node: cst.Lambda, ctx: FileContext) -> None:
+        """The lambda's scope ends."""
+        self._scopes.pop()
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         """``HTTPException``/responses (resolved to FastAPI or Starlette) and add_api_route."""
@@ -216,15 +370,47 @@ class BareStatusCode(FileRule):
             return
         self._check(arg, ctx)
 
+    def leave_Module(self, node: cst.Module, ctx: FileContext) -> None:
+        """Report, each finding with the spelling of ``status`` that is right where it is."""
+        if not self._pending:
+            return
+        scopes = ModuleScopes(node)
+        package = (
+            "starlette"
+            if "starlette" in self._packages and "fastapi" not in self._packages
+            else "fastapi"
+        )
+        for arg, integer, value, chain in self._pending:
+            constant = HTTP_STATUS_NAMES[value]
+            safe = value not in RENAMED_STATUS_NAMES
+            fix = status_constant_fix(integer, constant, chain, scopes, package, safe)
+            ctx.report(arg, f"bare status code `{value}`; use `status.{constant}`", fix=fix)
+
     def _check(self, arg: cst.Arg | None, ctx: FileContext) -> None:
         if arg is None or not isinstance(arg.value, cst.Integer):
             return
         value = literal_int(arg.value)
-        constant = HTTP_STATUS_NAMES.get(value) if value is not None else None
-        if constant is None:
+        if value is None or value not in HTTP_STATUS_NAMES:
             return
-        message = f"bare status code `{value}`; use `status.{constant}`"
-        ctx.report(arg, message, fix=status_constant_fix(arg, constant, ctx))
+        self._pending.append((arg, arg.value, value, self._chain(ctx)))
+
+    def _chain(self, ctx: FileContext) -> tuple[Scope, ...]:
+        """The scopes whose names are visible here, outermost first.
+
+        The stack also holds the function being decorated (and any whose defaults are
+        being read): those are cut off at the innermost scope whose body the walk is in.
+        A class above that point is kept: either its body is being walked (classes nested
+        in functions are not tracked by the context) or keeping it only costs a fix.
+        """
+        innermost = ctx.enclosing_class or ctx.enclosing_function
+        cut = 0
+        if innermost is not None:
+            for index in range(len(self._scopes) - 1, -1, -1):
+                if self._scopes[index] is innermost:
+                    cut = index + 1
+                    break
+        above = (scope for scope in self._scopes[cut:] if not isinstance(scope, cst.FunctionDef))
+        return (*self._scopes[:cut], *above)
 
 
 def _keyword_arg(call: cst.Call, keyword: str) -> cst.Arg | None:
@@ -805,8 +991,10 @@ class StarletteHttpException(FileRule):
 
     **What it does:** flags ``from starlette.exceptions import HTTPException`` (at the
     import) when the module raises or constructs that class. Importing it to register
-    a handler (``@app.exception_handler(StarletteHTTPException)``) or to catch it
-    (``except StarletteHTTPException``) is correct and is not flagged.
+    a handler (``@app.exception_handler(StarletteHTTPException)``, ``add_exception_handler``,
+    an ``exception_handlers={...}`` mapping) is the documented FastAPI pattern: a module
+    that does so is not flagged, nor is one that only catches it
+    (``except StarletteHTTPException``).
 
     **Why is this bad?** Starlette's ``HTTPException`` is the parent of FastAPI's, not
     the same class: handlers registered for ``fastapi.HTTPException`` miss it, and it
@@ -816,13 +1004,19 @@ class StarletteHttpException(FileRule):
     ``raise HTTPException(status_code=403)``.
 
     **Use instead:** ``from fastapi import HTTPException``.
+
+    **Fix:** imports the name from ``fastapi`` (keeping an ``as`` alias), merging it into
+    an existing ``from fastapi import`` line or splitting it out of a longer Starlette
+    import. No fix when the module also catches or tests for the class (``except``,
+    ``isinstance``: the narrower FastAPI class would miss Starlette's own exceptions),
+    or when a renamed name would need a new line of its own.
     """
 
     code = "LL206"
     name = "starlette-http-exception"
     message = "`HTTPException` imported from starlette; import it from `fastapi`"
     seed = f"{_SEED_BACKEND}: HTTPException from FastAPI and from Starlette are different classes"
-    fixable = Fixability.SAFE
+    fixable = Fixability.PARTIAL
     example_path = "app/routes/users.py"
     valid = (
         "from fastapi import HTTPException, status\n"
@@ -841,6 +1035,22 @@ class StarletteHttpException(FileRule):
         "        fn()\n"
         "    except StarletteHTTPException:\n"
         "        raise\n",
+        Example(
+            {
+                "app/main.py": (
+                    "from fastapi import FastAPI, HTTPException, Request\n"
+                    "from starlette.exceptions import HTTPException as StarletteHTTPException\n"
+                    "async def http_error(request: Request, exc: StarletteHTTPException) -> None:\n"
+                    "    raise StarletteHTTPException(exc.status_code, 'wrapped')\n"
+                    "app = FastAPI(exception_handlers={StarletteHTTPException: http_error})\n"
+                    "@app.get('/items/{item_id}')\n"
+                    "async def read_item(item_id: int) -> dict:\n"
+                    "    if item_id == 3:\n"
+                    "        raise HTTPException(status_code=418, detail='Nope!')\n"
+                    "    return {}\n"
+                )
+            }
+        ),
     )
     invalid = (
         "from starlette.exceptions import HTTPException  # error\n"
@@ -899,6 +1109,66 @@ class StarletteHttpException(FileRule):
                 )
             },
         ),
+        Example(
+            {
+                "app/routes/items.py": (
+                    "from fastapi import (  # the web layer\n"
+                    "    APIRouter,\n"
+                    "    Depends,  # injected\n"
+                    ")\n"
+                    "from starlette.exceptions import (\n"
+                    "    WebSocketException,  # sockets\n"
+                    "    HTTPException as StarletteHTTPException,  # error\n"
+                    ")\n"
+                    "router = APIRouter()\n"
+                    "@router.get('/{item_id}')\n"
+                    "async def read(item_id: int, db=Depends()) -> dict:\n"
+                    "    if item_id < 0:\n"
+                    "        raise WebSocketException(1008)\n"
+                    "    raise StarletteHTTPException(\n"
+                    "        404,  # not ours\n"
+                    "        'missing',\n"
+                    "    )\n"
+                )
+            },
+            fixed={
+                "app/routes/items.py": (
+                    "from fastapi import (  # the web layer\n"
+                    "    APIRouter,\n"
+                    "    Depends,  # injected\n"
+                    "    HTTPException as StarletteHTTPException,\n"
+                    ")\n"
+                    "from starlette.exceptions import (\n"
+                    "    WebSocketException,  # sockets\n"
+                    "    # error\n"
+                    ")\n"
+                    "router = APIRouter()\n"
+                    "@router.get('/{item_id}')\n"
+                    "async def read(item_id: int, db=Depends()) -> dict:\n"
+                    "    if item_id < 0:\n"
+                    "        raise WebSocketException(1008)\n"
+                    "    raise StarletteHTTPException(\n"
+                    "        404,  # not ours\n"
+                    "        'missing',\n"
+                    "    )\n"
+                )
+            },
+        ),
+        Example(
+            {
+                "app/routes/orders.py": (
+                    "from fastapi import APIRouter\n"
+                    "from starlette.exceptions import HTTPException\n"
+                    "from starlette.exceptions import HTTPException as Conflict  # error\n"
+                    "router = APIRouter()\n"
+                    "def check(ok: bool) -> None:\n"
+                    "    try:\n"
+                    "        raise Conflict(409)\n"
+                    "    except HTTPException:  # any Starlette HTTP error, not only ours\n"
+                    "        pass\n"
+                )
+            },
+        ),
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -906,9 +1176,13 @@ class StarletteHttpException(FileRule):
         self._reset()
 
     def _reset(self) -> None:
-        self._aliases: list[tuple[cst.ImportFrom, cst.ImportAlias]] = []
-        self._raised: list[cst.CSTNode] = []
+        self._aliases: list[tuple[cst.ImportFrom, cst.ImportAlias, str]] = []
+        self._bound: set[str] = set()
+        # Names raised or constructed, and the other spellings (``starlette.exceptions.X``).
+        self._raised: set[str] = set()
+        self._qualified_uses: list[cst.CSTNode] = []
         self._handled = False
+        self._tested = False
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         """Per-file state starts empty."""
@@ -922,10 +1196,13 @@ class StarletteHttpException(FileRule):
             return
         for alias in node.names:
             if isinstance(alias.name, cst.Name) and alias.name.value == "HTTPException":
-                self._aliases.append((node, alias))
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                if isinstance(bound, cst.Name):
+                    self._aliases.append((node, alias, bound.value))
+                    self._bound.add(bound.value)
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
-        """Construction of the class, or its registration as a handled exception."""
+        """Construction of the class, a type test on it, or its registration as handled."""
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in (
             "exception_handler",
@@ -934,30 +1211,57 @@ class StarletteHttpException(FileRule):
             if node.args and self._is_starlette(node.args[0].value, ctx):
                 self._handled = True
             return
+        if isinstance(func, cst.Name) and func.value in ("isinstance", "issubclass"):
+            if len(node.args) > 1 and self._mentions_starlette(node.args[1].value, ctx):
+                self._tested = True
+            return
         if self._is_starlette(func, ctx):
-            self._raised.append(node)
+            self._use(func, node)
 
     def visit_Raise(self, node: cst.Raise, ctx: FileContext) -> None:
         """``raise StarletteHTTPException`` without a call."""
         if node.exc is not None and self._is_starlette(node.exc, ctx):
-            self._raised.append(node)
+            self._use(node.exc, node)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler, ctx: FileContext) -> None:
+        """``except StarletteHTTPException``: the module relies on the exact class."""
+        if node.type is not None and self._mentions_starlette(node.type, ctx):
+            self._tested = True
+
+    def visit_Dict(self, node: cst.Dict, ctx: FileContext) -> None:
+        """``exception_handlers={StarletteHTTPException: handler}`` registers a handler."""
+        for element in node.elements:
+            if isinstance(element, cst.DictElement) and self._is_starlette(element.key, ctx):
+                self._handled = True
 
     def leave_Module(self, node: cst.Module, ctx: FileContext) -> None:
         """Report once the whole module has shown how the class is used."""
-        if not self._raised or self._handled:
+        if self._handled:
             return
-        if self._aliases:
-            for statement, alias in self._aliases:
-                ctx.report(alias, fix=fastapi_import_fix(statement, alias))
-        else:
-            for used in self._raised:
-                ctx.report(used)
+        for used in self._qualified_uses:
+            ctx.report(used)
+        taken: set[int] = set()
+        for statement, alias, bound in self._aliases:
+            if bound not in self._raised:
+                continue  # imported to catch it or to annotate with it
+            fix = None if self._tested else fastapi_import_fix(node, statement, alias, taken)
+            ctx.report(alias, fix=fix)
 
-    @staticmethod
-    def _is_starlette(expr: cst.BaseExpression, ctx: FileContext) -> bool:
+    def _use(self, expr: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(expr, cst.Name):
-            name = expr.value
-            if "HTTP" not in name and not name.endswith(("Exception", "Error")):
+            self._raised.add(expr.value)
+        else:
+            self._qualified_uses.append(node)
+
+    def _mentions_starlette(self, expr: cst.BaseExpression, ctx: FileContext) -> bool:
+        """The class itself or a tuple of classes holding it."""
+        if isinstance(expr, cst.Tuple):
+            return any(self._is_starlette(element.value, ctx) for element in expr.elements)
+        return self._is_starlette(expr, ctx)
+
+    def _is_starlette(self, expr: cst.BaseExpression, ctx: FileContext) -> bool:
+        if isinstance(expr, cst.Name):
+            if expr.value not in self._bound:
                 return False
         elif not (isinstance(expr, cst.Attribute) and expr.attr.value == "HTTPException"):
             return False

@@ -84,6 +84,17 @@ HTTP_STATUS_NAMES: dict[int, str] = {
     511: "HTTP_511_NETWORK_AUTHENTICATION_REQUIRED",
 }
 
+# RFC 9110 renamed four reason phrases; newer Starlette versions name these codes
+# ``HTTP_413_CONTENT_TOO_LARGE`` and so on and warn (``DeprecationWarning``) on the old
+# names, which older versions alone define. No spelling works quietly everywhere, so
+# LL201's fix for these codes is unsafe.
+RENAMED_STATUS_NAMES: dict[int, str] = {
+    413: "HTTP_413_CONTENT_TOO_LARGE",
+    414: "HTTP_414_URI_TOO_LONG",
+    416: "HTTP_416_RANGE_NOT_SATISFIABLE",
+    422: "HTTP_422_UNPROCESSABLE_CONTENT",
+}
+
 # HTTP verbs that change state (LL209).
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Decorators that register something other than a documented JSON endpoint.
