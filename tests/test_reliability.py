@@ -21,8 +21,8 @@ from tests.test_cli import SERVICE_WITH_HTTP, invoke
 from layerlint.collect import FileInput, collect
 from layerlint.config import parse_config
 from layerlint.engine import RunOptions, build_file_rules, run
-from layerlint.rules.blocking import BlockingCallInAsync
-from layerlint.rules.layering import HttpExceptionInService
+from layerlint.rules.fastapi.blocking_call_in_async import BlockingCallInAsync
+from layerlint.rules.layering.http_exception_in_service import HttpExceptionInService
 
 ALL_FILE_RULES = build_file_rules(parse_config({}, Path(".")))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from layerlint.rules.fastapi_support import HTTP_STATUS_NAMES
+from layerlint.rules.fastapi.bare_status_code import HTTP_STATUS_NAMES
 from layerlint.testing import lint_files
 
 

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 import pytest
 
-from layerlint.rules.security_support import (
+from layerlint.rules.security._support import is_test_path
+from layerlint.rules.security.hardcoded_secret import (
     dsn_password,
     is_placeholder,
     is_secret_name,
-    is_test_path,
     looks_like_secret_value,
 )
 from layerlint.testing import lint_files

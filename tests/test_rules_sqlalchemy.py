@@ -12,7 +12,7 @@ import libcst as cst
 import pytest
 
 from layerlint.rules.base import OptionValue
-from layerlint.rules.sqlalchemy_support import dynamic_sql
+from layerlint.rules.sqlalchemy.sql_string_formatting import dynamic_sql
 from layerlint.testing import lint_files
 
 ASYNC_DB = (

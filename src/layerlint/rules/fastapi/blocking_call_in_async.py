@@ -1,0 +1,162 @@
+"""LL205 ``blocking-call-in-async``: a blocking call inside ``async def``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+
+from layerlint.expressions import dotted_name
+from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
+
+_BLOCKING_FUNCTIONS = frozenset(
+    {
+        "time.sleep",
+        "urllib.request.urlopen",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "os.system",
+        "builtins.open",
+    }
+)
+
+
+_BLOCKING_MODULES = ("requests.",)
+
+
+_SYNC_SESSIONS = frozenset(
+    {"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlmodel.Session"}
+)
+
+
+_SESSION_IO = frozenset(
+    {"execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "query", "exec", "merge"}
+)
+
+
+# Code that serves requests; a blocking call in an async CLI command harms no one.
+_REQUEST_LAYERS = frozenset({"routes", "controllers", "dependencies", "services", "repositories"})
+
+
+class BlockingCallInAsync(FileRule):
+    """A blocking call inside ``async def``.
+
+    **What it does:** flags, directly inside an ``async def``, calls that block the
+    thread: ``time.sleep``, ``requests.*``, ``urllib.request.urlopen``,
+    ``subprocess.run``/``call``/``check_output``, ``os.system``, the built-in ``open()``,
+    and I/O methods of a synchronous SQLAlchemy/SQLModel ``Session`` parameter. Calls in
+    a nested ``def`` or ``lambda`` (as handed to ``run_in_executor``/``to_thread``),
+    test files, and code outside the request-serving layers (routes, controllers,
+    dependencies, services, repositories: an async CLI command may block) are left alone.
+
+    **Why is this bad?** An ``async def`` endpoint runs on the event loop; while it
+    blocks, every other request on that worker waits.
+
+    **Example:** ``time.sleep(1)`` or ``requests.get(url)`` in an ``async def`` route.
+
+    **Use instead:** ``await asyncio.sleep(1)``, an async client (``httpx.AsyncClient``),
+    ``await run_in_threadpool(fn)``, or declare the endpoint with plain ``def``.
+    """
+
+    code = "LL205"
+    name = "blocking-call-in-async"
+    message = (
+        "blocking call `{call}` inside `async def`; await an async equivalent or run it in a thread"
+    )
+    seed = "backend-fastapi-python: async def endpoints block the event loop if you call sync I/O inside them"
+    example_path = "app/routes/users.py"
+    valid = (
+        "import asyncio\nimport time\n\nasync def wait() -> None:\n    await asyncio.sleep(1)\n\ndef sync_wait() -> None:\n    time.sleep(1)\n",
+        "import asyncio\nimport time\n\nasync def offload() -> None:\n"
+        "    await asyncio.to_thread(time.sleep, 1)\n"
+        "    await asyncio.get_running_loop().run_in_executor(None, lambda: time.sleep(1))\n",
+        "import aiofiles\nimport httpx\n\nasync def read(url: str) -> bytes:\n"
+        "    async with httpx.AsyncClient() as client:\n        response = await client.get(url)\n"
+        "    async with aiofiles.open('x') as handle:\n        await handle.read()\n    return response.content\n",
+        "from sqlalchemy.ext.asyncio import AsyncSession\n\nasync def load(session: AsyncSession) -> None:\n    await session.execute('select 1')\n",
+    )
+    invalid = (
+        "import time\nimport requests\n\nasync def slow(url: str) -> None:\n"
+        "    time.sleep(1)  # error\n    requests.get(url, timeout=5)  # error\n",
+        "import subprocess\nfrom sqlalchemy.orm import Session\n\nasync def sync_db(db: Session) -> None:\n"
+        "    db.execute('select 1')  # error\n    with open('report.txt') as handle:  # error\n        handle.read()\n"
+        "    subprocess.run(['ls'])  # error\n",
+        Example(
+            {
+                "app/services/mail.py": "from time import sleep as pause\n\nasync def retry() -> None:\n    pause(0.5)  # error\n"
+            }
+        ),
+    )
+
+    def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
+        super().__init__(options)
+        self._lambda_depth = 0
+        self._awaited: set[int] = set()
+
+    def visit_Await(self, node: cst.Await, ctx: FileContext) -> None:
+        self._awaited.add(id(node.expression))
+
+    def visit_Lambda(self, node: cst.Lambda, ctx: FileContext) -> None:
+        self._lambda_depth += 1
+
+    def leave_Lambda(self, node: cst.Lambda, ctx: FileContext) -> None:
+        self._lambda_depth -= 1
+
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
+        if self._lambda_depth:
+            return
+        function = ctx.enclosing_function
+        if function is None or function.asynchronous is None:
+            return
+        if ctx.layer not in _REQUEST_LAYERS or _is_test(ctx.path):
+            return
+        if id(node) in self._awaited:
+            return  # an awaited call is asynchronous whatever its receiver looks like
+        described = self._blocking(node, function, ctx)
+        if described is not None:
+            ctx.report(node, self.message.format(call=described))
+
+    @staticmethod
+    def _blocking(node: cst.Call, function: cst.FunctionDef, ctx: FileContext) -> str | None:
+        dotted = dotted_name(node.func)
+        if dotted is None:
+            return None
+        if dotted == ("open",):
+            return (
+                "open()"
+                if ctx.qualified_name(node.func) is None and not _defines(function, "open")
+                else None
+            )
+        qualified = ctx.qualified_name(node.func)
+        if qualified is not None:
+            if qualified in _BLOCKING_FUNCTIONS or qualified.startswith(_BLOCKING_MODULES):
+                return ".".join(dotted) + "()"
+            return None
+        if len(dotted) == 2 and dotted[1] in _SESSION_IO:
+            annotation = _param_annotation(function, dotted[0])
+            if annotation is not None and ctx.qualified_name(annotation) in _SYNC_SESSIONS:
+                return ".".join(dotted) + "()"
+        return None
+
+
+def _is_test(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith("test_") or name == "conftest.py" or "tests/" in path
+
+
+def _defines(function: cst.FunctionDef, name: str) -> bool:
+    params = function.params
+    return any(
+        p.name.value == name
+        for p in (*params.params, *params.kwonly_params, *params.posonly_params)
+    )
+
+
+def _param_annotation(function: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
+    params = function.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if param.name.value == name and param.annotation is not None:
+            return param.annotation.annotation
+    return None

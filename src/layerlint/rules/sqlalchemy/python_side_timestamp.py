@@ -1,0 +1,221 @@
+"""LL308 ``python-side-timestamp``: a timestamp column whose default is computed in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+
+from layerlint.rules._common import module_assigns_revision
+from layerlint.rules.base import FileContext, FileRule, OptionValue
+from layerlint.rules.sqlalchemy._support import (
+    COLUMN,
+    MAPPED_COLUMN,
+    SEED_AI1,
+    ScopedContext,
+    call_name,
+    is_migration_tooling_path,
+    keyword_arg,
+)
+
+SQLMODEL_FIELD = frozenset({"sqlmodel.Field", "sqlmodel.main.Field"})
+
+
+_NOW_FUNCTIONS = frozenset(
+    {
+        "datetime.datetime.utcnow",
+        "datetime.datetime.now",
+        "datetime.datetime.today",
+        "pendulum.now",
+        "pendulum.today",
+        "arrow.utcnow",
+        "arrow.now",
+    }
+)
+
+
+_NOW_NAMES = frozenset({"utcnow", "utc_now", "now_utc"})
+
+
+_DEFAULT_KEYWORDS = frozenset({"default", "onupdate", "default_factory"})
+
+
+def _now_function(node: cst.BaseExpression, ctx: FileContext) -> str | None:
+    """``datetime.utcnow``-like callables (stdlib, pendulum, a project ``utcnow``)."""
+    qualified = ctx.qualified_name(node)
+    if qualified is not None:
+        if qualified.startswith("sqlalchemy"):
+            return None
+        parts = qualified.split(".")
+        if qualified in _NOW_FUNCTIONS or parts[-1] in _NOW_NAMES:
+            return qualified
+        if parts[-1] == "now" and len(parts) > 1 and "time" in parts[-2]:
+            return qualified
+        return None
+    if isinstance(node, cst.Name) and node.value in _NOW_NAMES:
+        return node.value
+    return None
+
+
+def _python_timestamp(node: cst.BaseExpression, ctx: FileContext) -> str | None:
+    """What makes a ``default=`` value a Python-side timestamp, or None."""
+    if isinstance(node, cst.Name | cst.Attribute):
+        return _now_function(node, ctx)
+    if isinstance(node, cst.Lambda):
+        body = node.body
+        while (
+            isinstance(body, cst.Call)
+            and isinstance(body.func, cst.Attribute)
+            and isinstance(body.func.value, cst.Call)
+        ):
+            body = body.func.value
+        if isinstance(body, cst.Call):
+            found = _now_function(body.func, ctx)
+            return f"lambda: {found}()" if found else None
+        return None
+    if isinstance(node, cst.Call):
+        if ctx.qualified_name(node.func) == "functools.partial" and node.args:
+            found = _now_function(node.args[0].value, ctx)
+            return f"partial({found})" if found else None
+        inner: cst.BaseExpression = node
+        while (
+            isinstance(inner, cst.Call)
+            and isinstance(inner.func, cst.Attribute)
+            and isinstance(inner.func.value, cst.Call)
+        ):
+            inner = inner.func.value
+        if isinstance(inner, cst.Call):
+            found = _now_function(inner.func, ctx)
+            return f"{found}() (evaluated once, at import)" if found else None
+    return None
+
+
+class PythonSideTimestamp(FileRule):
+    """A timestamp column whose default is computed in Python.
+
+    **What it does:** flags ``default=``/``onupdate=`` (and ``default_factory=``) of
+    ``Column()``/``mapped_column()``, and ``default_factory=`` of a SQLModel ``Field()``
+    in a ``table=True`` model, when the value is ``datetime.utcnow``/``datetime.now``
+    (or ``pendulum.now``, a project's ``utcnow`` helper), a lambda or ``partial`` calling
+    one, or such a call evaluated once at import time. A Python default next to its
+    server-side counterpart (``server_default=``/``server_onupdate=``) is a deliberate
+    complement and is not flagged; neither are columns in Alembic migrations.
+
+    **Why is this bad?** The timestamp comes from each application server's clock and
+    only for rows written through the ORM: raw SQL, bulk updates and other services get
+    no value, and ``utcnow()`` produces naive datetimes.
+
+    **Example:** ``created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)``.
+
+    **Use instead:** ``mapped_column(server_default=func.now())`` (and
+    ``onupdate=func.now()`` / ``server_onupdate`` for ``updated_at``).
+    """
+
+    code = "LL308"
+    name = "python-side-timestamp"
+    message = "`{keyword}={value}` computes the timestamp in Python{note}; use `{fix}`"
+    seed = SEED_AI1 + ": server_default for database-generated defaults"
+    example_path = "app/models/user.py"
+    valid = (
+        "from datetime import datetime\n"
+        "from sqlalchemy import DateTime, func\n"
+        "from sqlalchemy.orm import Mapped, mapped_column\n"
+        "class Stamped:\n"
+        "    created_at: Mapped[datetime] = mapped_column(server_default=func.now())\n"
+        "    updated_at: Mapped[datetime] = mapped_column(\n"
+        "        server_default=func.now(), onupdate=func.now()\n"
+        "    )\n",
+        "from datetime import datetime\n"
+        "from pydantic import BaseModel, Field\n"
+        "from sqlmodel import Field as SQLField, SQLModel\n"
+        "class EventIn(BaseModel):\n"
+        "    at: datetime = Field(default_factory=datetime.utcnow)\n"
+        "class HeroCreate(SQLModel):\n"
+        "    at: datetime = SQLField(default_factory=datetime.utcnow)\n",
+        "from app.columns import Column\n"
+        "from datetime import datetime\n"
+        "class Log:\n"
+        "    at = Column(default=datetime.utcnow)\n",
+    )
+    invalid = (
+        "import datetime as dt\n"
+        "from sqlalchemy import Column, DateTime\n"
+        "from sqlalchemy.orm import Mapped, mapped_column\n"
+        "class User:\n"
+        "    created_at = Column(DateTime, default=dt.datetime.utcnow)  # error\n"
+        "    updated_at: Mapped[dt.datetime] = mapped_column(\n"
+        "        default=lambda: dt.datetime.now(dt.timezone.utc),  # error\n"
+        "        onupdate=dt.datetime.utcnow,  # error\n"
+        "    )\n",
+        "from datetime import datetime\n"
+        "from sqlmodel import Field, SQLModel\n"
+        "class Hero(SQLModel, table=True):\n"
+        "    id: int | None = Field(default=None, primary_key=True)\n"
+        "    created_at: datetime = Field(default_factory=datetime.utcnow)  # error\n",
+    )
+
+    def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
+        super().__init__(options)
+        self._skip_file = False
+
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
+        # In a migration ``default=`` is never emitted as DDL; the model is what to fix.
+        self._skip_file = (
+            ctx.layer == "migrations"
+            or is_migration_tooling_path(ctx.path)
+            or module_assigns_revision(node)
+        )
+
+    def visit_Call(self, node: cst.Call, ctx: ScopedContext) -> None:
+        if self._skip_file:
+            return
+        keywords = [
+            arg
+            for arg in node.args
+            if arg.keyword is not None and arg.keyword.value in _DEFAULT_KEYWORDS
+        ]
+        if not keywords:
+            return
+        name = call_name(node)
+        if name in ("Column", "mapped_column"):
+            qualified = ctx.qualified_name(node.func)
+            if qualified not in COLUMN and qualified not in MAPPED_COLUMN:
+                return
+        elif name == "Field":
+            if ctx.qualified_name(node.func) not in SQLMODEL_FIELD or not _is_table_class(
+                ctx.enclosing_class
+            ):
+                return
+            keywords = [
+                arg
+                for arg in keywords
+                if arg.keyword is not None and arg.keyword.value == "default_factory"
+            ]
+        else:
+            return
+        for arg in keywords:
+            if arg.keyword is None:
+                continue
+            # A server-side counterpart covers raw SQL; the Python one only saves a refetch.
+            counterpart = "server_onupdate" if arg.keyword.value == "onupdate" else "server_default"
+            if keyword_arg(node, counterpart) is not None:
+                continue
+            found = _python_timestamp(arg.value, ctx)
+            if found is None:
+                continue
+            written = cst.Module(body=[]).code_for_node(arg.value)
+            if len(written) > 40:
+                written = written[:37] + "..."
+            keyword = arg.keyword.value
+            note = " once, at import time" if found.endswith("(evaluated once, at import)") else ""
+            fix = "onupdate=func.now()" if keyword == "onupdate" else "server_default=func.now()"
+            ctx.report(arg, self.message.format(keyword=keyword, value=written, note=note, fix=fix))
+
+
+def _is_table_class(node: cst.ClassDef | None) -> bool:
+    if node is None:
+        return False
+    for kw in node.keywords:
+        if kw.keyword is not None and kw.keyword.value == "table":
+            return isinstance(kw.value, cst.Name) and kw.value.value == "True"
+    return False
