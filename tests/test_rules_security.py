@@ -6,11 +6,10 @@ from collections.abc import Mapping
 
 import pytest
 
-from layerlint.rules.security._support import is_test_path
+from layerlint.rules._common import is_secret_name, is_test_path
 from layerlint.rules.security.hardcoded_secret import (
     dsn_password,
     is_placeholder,
-    is_secret_name,
     looks_like_secret_value,
 )
 from layerlint.testing import lint_files

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
-from layerlint.expressions import annotation_parts, callee_of, dotted_name, summarize
+from layerlint.expressions import (
+    annotation_parts,
+    assigned_names,
+    callee_of,
+    dotted_name,
+    small_statements,
+    summarize,
+)
 from layerlint.facts import (
     CallFact,
     ClassFact,
@@ -446,23 +453,12 @@ def _handler_types(handler: cst.ExceptHandler) -> list[Dotted]:
 
 
 def _class_body_assignments(node: cst.ClassDef) -> list[tuple[str, Value]]:
-    pairs: list[tuple[str, Value]] = []
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-    for stmt in body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.Assign):
-                for target in small.targets:
-                    if isinstance(target.target, cst.Name):
-                        pairs.append((target.target.value, summarize(small.value)))
-            elif (
-                isinstance(small, cst.AnnAssign)
-                and isinstance(small.target, cst.Name)
-                and small.value is not None
-            ):
-                pairs.append((small.target.value, summarize(small.value)))
-    return pairs
+    return [
+        (target.value, summarize(value))
+        for target, value in assigned_names(small_statements(body))
+        if value is not None
+    ]
 
 
 def _call_fact(

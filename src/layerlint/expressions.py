@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
+
 import libcst as cst
 
 from layerlint.facts import OTHER, Dotted, Value
@@ -36,6 +38,14 @@ def callee_of(call: cst.Call) -> Dotted:
     return ("?",)
 
 
+def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
+    """The ``name=`` argument of a call, if passed."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
 def literal_int(node: cst.Integer) -> int | None:
     """The integer value of a literal, or None when it does not parse."""
     try:
@@ -60,7 +70,7 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
     if isinstance(node, cst.Integer):
         return Value("int", literal=literal_int(node))
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        evaluated = _string_value(node)
+        evaluated = string_value(node)
         return Value("str", literal=evaluated) if evaluated is not None else Value("fstring")
     if isinstance(node, cst.FormattedString):
         return Value("fstring")
@@ -83,7 +93,7 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
         starred = any(isinstance(el, cst.StarredDictElement) for el in node.elements)
         for el in node.elements:
             if isinstance(el, cst.DictElement):
-                key = _string_value(el.key) if isinstance(el.key, cst.SimpleString) else None
+                key = string_value(el.key) if isinstance(el.key, cst.SimpleString) else None
                 if key is not None:
                     pairs.append((key, summarize(el.value, depth + 1)))
                 elif (dotted := dotted_name(el.key)) is not None:
@@ -125,7 +135,8 @@ def _summarize_call(node: cst.Call, depth: int) -> Value:
     )
 
 
-def _string_value(node: cst.BaseExpression) -> str | None:
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain (non-f) string literal, bytes decoded as latin-1; else None."""
     if isinstance(node, cst.SimpleString):
         quick = _plain_string(node.value)
         if quick is not None:
@@ -170,7 +181,7 @@ def annotation_parts(
         if node is None:
             return None, (), depends
         if isinstance(node, cst.SimpleString):
-            text = _string_value(node)
+            text = string_value(node)
             if text is None:
                 return None, (), depends
             try:
@@ -179,7 +190,7 @@ def annotation_parts(
                 return None, (), depends
             continue
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-            members = [m for m in _union_members(node) if not _is_none(m)]
+            members = [m for m in union_members(node) if not is_none(m)]
             if len(members) != 1:
                 return None, (), depends
             node = members[0]
@@ -217,7 +228,7 @@ def _primary(node: cst.BaseExpression) -> Dotted | None:
     return primary
 
 
-def _union_members(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+def union_members(node: cst.BaseExpression) -> list[cst.BaseExpression]:
     """``A | B | None`` as ``[A, B, None]`` (iteratively: chains can be long)."""
     members: list[cst.BaseExpression] = []
     stack = [node]
@@ -230,5 +241,57 @@ def _union_members(node: cst.BaseExpression) -> list[cst.BaseExpression]:
     return members
 
 
-def _is_none(node: cst.BaseExpression) -> bool:
+def is_none(node: cst.BaseExpression) -> bool:
+    """The literal ``None``."""
     return isinstance(node, cst.Name) and node.value == "None"
+
+
+def assigned_names(
+    statements: Iterable[cst.BaseStatement | cst.BaseSmallStatement],
+) -> Iterator[tuple[cst.Name, cst.BaseExpression | None]]:
+    """``name = value`` and ``name: T [= value]`` among ``statements``: (target, value)."""
+    for stmt in statements:
+        if isinstance(stmt, cst.Assign):
+            for target in stmt.targets:
+                if isinstance(target.target, cst.Name):
+                    yield target.target, stmt.value
+        elif isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name):
+            yield stmt.target, stmt.value
+
+
+def small_statements(statements: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements of the simple statement lines among ``statements``."""
+    for stmt in statements:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield from stmt.body
+
+
+def import_bindings(node: cst.Import | cst.ImportFrom) -> list[tuple[str, str | None]]:
+    """``(bound name, dotted target)`` per imported name; the target is None when relative.
+
+    ``import a.b`` binds ``a`` to ``a``; ``import a.b as c`` binds ``c`` to ``a.b``; a star
+    import binds nothing that can be listed.
+    """
+    result: list[tuple[str, str | None]] = []
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            dotted = dotted_name(alias.name)
+            if not dotted:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                result.append((alias.asname.name.value, ".".join(dotted)))
+            else:
+                result.append((dotted[0], dotted[0]))
+        return result
+    if isinstance(node.names, cst.ImportStar):
+        return result
+    module = dotted_name(node.module) if node.module is not None else None
+    base = ".".join(module) if module and not node.relative else None
+    for alias in node.names:
+        if not isinstance(alias.name, cst.Name):
+            continue
+        bound = alias.name.value
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            bound = alias.asname.name.value
+        result.append((bound, f"{base}.{alias.name.value}" if base is not None else None))
+    return result

@@ -103,9 +103,7 @@ def detect_layout(root: Path) -> Layout:
 
 def _outermost(patterns: set[str]) -> list[str]:
     """Drop patterns another pattern already covers (``app.services.x`` under ``app.services``)."""
-    return sorted(
-        p for p in patterns if not any(p.startswith(other + ".") for other in patterns)
-    )
+    return sorted(p for p in patterns if not any(p.startswith(other + ".") for other in patterns))
 
 
 def _toml_list(values: Sequence[str]) -> str:

@@ -63,6 +63,8 @@ PYDANTIC_BASES = frozenset(
         "pydantic.RootModel",
         "pydantic.root_model.RootModel",
         "pydantic_settings.main.BaseSettings",
+        "pydantic.env_settings.BaseSettings",
+        "pydantic.generics.GenericModel",
         "sqlmodel.SQLModel",
         "sqlmodel.main.SQLModel",
     }

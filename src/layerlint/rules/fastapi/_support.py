@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from layerlint.diagnostics import Span
-from layerlint.expressions import dotted_name
+from layerlint.expressions import dotted_name, keyword_arg
 from layerlint.facts import CallFact, Dotted, ModuleFacts, ParamFact, Value
 from layerlint.project import ROUTE_METHODS, FunctionRef, Project
 from layerlint.rules.base import Finding
@@ -285,13 +285,6 @@ SEED_BACKEND = "backend-fastapi-python"
 
 
 SEED_PATTERNS = "python-backend-patterns"
-
-
-def keyword_arg(call: cst.Call, keyword: str) -> cst.Arg | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg
-    return None
 
 
 def imports_fastapi(node: cst.Import | cst.ImportFrom) -> bool:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name, literal_int
+from layerlint.expressions import dotted_name, import_bindings, keyword_arg, literal_int
 from layerlint.project import ROUTE_METHODS
 from layerlint.rules.base import Example, FileContext, FileRule, Fix, Fixability, OptionValue
-from layerlint.rules.fastapi._support import SEED_AI1, keyword_arg
+from layerlint.rules.fastapi._support import SEED_AI1
 from layerlint.walker import children
 
 if TYPE_CHECKING:
@@ -206,28 +206,9 @@ def _parameters(params: cst.Parameters) -> Iterator[cst.Param]:
 
 def _import_bindings(node: cst.Import | cst.ImportFrom) -> list[tuple[str, str]]:
     """``(bound name, dotted target)`` per name; the target is "" when it is not absolute."""
-    result: list[tuple[str, str]] = []
-    if isinstance(node, cst.Import):
-        for alias in node.names:
-            dotted = dotted_name(alias.name) or ()
-            if not dotted:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                result.append((alias.asname.name.value, ".".join(dotted)))
-            else:
-                result.append((dotted[0], dotted[0]))
-        return result
-    if isinstance(node.names, cst.ImportStar):
+    if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
         return [(_STAR, "")]
-    base = "" if node.relative or node.module is None else ".".join(dotted_name(node.module) or ())
-    for alias in node.names:
-        if not isinstance(alias.name, cst.Name):
-            continue
-        bound = alias.name.value
-        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-            bound = alias.asname.name.value
-        result.append((bound, f"{base}.{alias.name.value}" if base else ""))
-    return result
+    return [(bound, target or "") for bound, target in import_bindings(node)]
 
 
 def _binding_targets(node: cst.CSTNode) -> list[cst.BaseExpression]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import dotted_name
+from layerlint.rules._common import SYNC_SESSIONS, is_test_path
 from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
 
 _BLOCKING_FUNCTIONS = frozenset(
@@ -24,11 +25,6 @@ _BLOCKING_FUNCTIONS = frozenset(
 
 
 _BLOCKING_MODULES = ("requests.",)
-
-
-_SYNC_SESSIONS = frozenset(
-    {"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlmodel.Session"}
-)
 
 
 _SESSION_IO = frozenset(
@@ -110,7 +106,7 @@ class BlockingCallInAsync(FileRule):
         function = ctx.enclosing_function
         if function is None or function.asynchronous is None:
             return
-        if ctx.layer not in _REQUEST_LAYERS or _is_test(ctx.path):
+        if ctx.layer not in _REQUEST_LAYERS or is_test_path(ctx.path):
             return
         if id(node) in self._awaited:
             return  # an awaited call is asynchronous whatever its receiver looks like
@@ -136,14 +132,9 @@ class BlockingCallInAsync(FileRule):
             return None
         if len(dotted) == 2 and dotted[1] in _SESSION_IO:
             annotation = _param_annotation(function, dotted[0])
-            if annotation is not None and ctx.qualified_name(annotation) in _SYNC_SESSIONS:
+            if annotation is not None and ctx.qualified_name(annotation) in SYNC_SESSIONS:
                 return ".".join(dotted) + "()"
         return None
-
-
-def _is_test(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1]
-    return name.startswith("test_") or name == "conftest.py" or "tests/" in path
 
 
 def _defines(function: cst.FunctionDef, name: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name, literal_int
+from layerlint.expressions import dotted_name, keyword_arg, literal_int
 from layerlint.rules.base import FileContext, FileRule, OptionValue
 from layerlint.rules.fastapi._support import (
     NON_JSON_VERBS,
@@ -14,7 +14,6 @@ from layerlint.rules.fastapi._support import (
     imports_fastapi,
     is_response_class,
     is_route_decorator,
-    keyword_arg,
 )
 
 

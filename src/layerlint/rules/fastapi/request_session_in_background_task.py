@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import CallFact, Value
 from layerlint.project import SESSION, FunctionRef, Project
+from layerlint.rules._example_files import SESSION_DEPENDENCY
 from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.fastapi._support import SEED_AI1, routes
 
@@ -29,14 +30,7 @@ _TASK_SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 
 
 _BACKGROUND_FILES: dict[str, str] = {
-    "app/core/database.py": (
-        "from collections.abc import AsyncGenerator\n"
-        "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"
-        "factory = async_sessionmaker()\n"
-        "async def get_db() -> AsyncGenerator[AsyncSession, None]:\n"
-        "    async with factory() as session:\n"
-        "        yield session\n"
-    ),
+    "app/core/database.py": SESSION_DEPENDENCY,
     "app/tasks.py": (
         "async def send_email(*args: object) -> None:\n    pass\n"
         "async def reindex(*args: object) -> None:\n    pass\n"

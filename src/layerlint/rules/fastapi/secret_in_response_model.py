@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import Dotted, Value
 from layerlint.project import FunctionRef, Project
+from layerlint.rules._common import is_secret_name
 from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.fastapi._support import (
     SEED_PATTERNS,
@@ -72,15 +73,6 @@ _PUBLIC_TOKEN_QUALIFIERS = frozenset(
 _REDACTING_WORDS = ("redact", "mask", "hide", "hidden", "obfuscate", "censor")
 
 
-def _is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    return (
-        lowered in ("password", "hashed_password", "api_key")
-        or lowered.endswith("_token")
-        or lowered.startswith("secret")
-    )
-
-
 def _alnum(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
@@ -145,8 +137,9 @@ class SecretInResponseModel(ProjectRule):
 
     **What it does:** looks at the fields (inherited ones included, across files) of
     the response model of each route (``response_model=``, else the return annotation,
-    else a schema the route returns) and flags fields named ``password``,
-    ``hashed_password``, ``api_key``, ``secret*`` or ``*_token``. Not flagged: fields
+    else a schema the route returns) and flags fields named like a secret, with LL701's
+    vocabulary (``password``, ``*_password``, ``api_key``, ``secret_key``, ``*_secret``,
+    ``*_token``...) plus password hashes (``hashed_password``). Not flagged: fields
     excluded from serialisation (``Field(exclude=True)``, ``response_model_exclude=``),
     typed ``SecretStr``, masked by a ``field_serializer`` or a ``redact_*``/``mask_*``
     validator (or a model with a ``model_serializer``); pagination and CSRF tokens
@@ -311,7 +304,11 @@ class SecretInResponseModel(ProjectRule):
         if not project.is_pydantic_model(model):
             return None
         fields = model_fields(project, model)
-        candidates = [name for name in fields if _is_secret_name(name) and name not in excluded]
+        candidates = [
+            name
+            for name in fields
+            if is_secret_name(name, hashes_count=True) and name not in excluded
+        ]
         if not candidates:
             return None
         custom, masked = _serialisation_hooks(project, model)

@@ -6,18 +6,9 @@ from collections.abc import Iterator
 
 from layerlint.facts import CallFact
 from layerlint.project import SESSION, FunctionRef, Project, is_session_class
+from layerlint.rules._common import SESSION_MAKERS
 from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.fastapi._support import SEED_AI1, routes
-
-SESSION_MAKERS = frozenset(
-    {
-        "sqlalchemy.orm.sessionmaker",
-        "sqlalchemy.orm.session.sessionmaker",
-        "sqlalchemy.ext.asyncio.async_sessionmaker",
-        "sqlalchemy.ext.asyncio.session.async_sessionmaker",
-        "sqlmodel.orm.session.sessionmaker",
-    }
-)
 
 
 def session_opening(project: Project, ref: FunctionRef, call: CallFact) -> str | None:

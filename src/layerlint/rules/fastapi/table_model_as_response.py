@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.project import Project
+from layerlint.rules._example_files import HERO_MODELS, USER_MODEL
 from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.fastapi._support import (
     SEED_BACKEND,
@@ -15,23 +16,8 @@ from layerlint.rules.fastapi._support import (
 )
 
 _TABLE_MODELS: dict[str, str] = {
-    "app/models/hero.py": (
-        "from sqlmodel import Field, SQLModel\n"
-        "class HeroBase(SQLModel):\n"
-        "    name: str\n"
-        "class Hero(HeroBase, table=True):\n"
-        "    id: int | None = Field(default=None, primary_key=True)\n"
-        "class HeroPublic(HeroBase):\n"
-        "    id: int\n"
-    ),
-    "app/models/user.py": (
-        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
-        "class Base(DeclarativeBase):\n"
-        "    pass\n"
-        "class User(Base):\n"
-        "    __tablename__ = 'users'\n"
-        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-    ),
+    "app/models/hero.py": HERO_MODELS,
+    "app/models/user.py": USER_MODEL,
 }
 
 

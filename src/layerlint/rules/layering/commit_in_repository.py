@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.project import Project
+from layerlint.rules._example_files import REPOSITORY_HEAD
 from layerlint.rules.base import Finding, ProjectRule
 from layerlint.rules.layering._support import is_session
 
@@ -31,25 +32,11 @@ class CommitInRepository(ProjectRule):
     seed = "fastapi-production: commit in dependency, rollback on exception"
     example_path = "app/repositories/user_repo.py"
     valid = (
-        "from sqlalchemy.ext.asyncio import AsyncSession\n"
-        "class UserRepository:\n"
-        "    def __init__(self, session: AsyncSession) -> None:\n"
-        "        self._session = session\n"
-        "    async def create(self, user):\n"
-        "        self._session.add(user)\n"
-        "        await self._session.flush()\n"
-        "        return user\n",
+        REPOSITORY_HEAD + "        await self._session.flush()\n        return user\n",
         "def publish(repo) -> None:\n    repo.commit()\n",
     )
     invalid = (
-        "from sqlalchemy.ext.asyncio import AsyncSession\n"
-        "class UserRepository:\n"
-        "    def __init__(self, session: AsyncSession) -> None:\n"
-        "        self._session = session\n"
-        "    async def create(self, user):\n"
-        "        self._session.add(user)\n"
-        "        await self._session.commit()  # error\n"
-        "        return user\n",
+        REPOSITORY_HEAD + "        await self._session.commit()  # error\n        return user\n",
         "from sqlalchemy.orm import Session\n"
         "def delete(db: Session, user) -> None:\n"
         "    try:\n"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import CallFact
 from layerlint.project import FunctionRef, Project
+from layerlint.rules._example_files import SESSION_DEPENDENCY
 from layerlint.rules.base import Finding, ProjectRule
 from layerlint.rules.layering._support import QUERY_METHODS, app, contains, is_session
 
@@ -65,14 +66,7 @@ class DatabaseAccessInRoute(ProjectRule):
     )
     invalid = (
         app(
-            app__core__database=(
-                "from collections.abc import AsyncGenerator\n"
-                "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"
-                "factory = async_sessionmaker()\n"
-                "async def get_db() -> AsyncGenerator[AsyncSession, None]:\n"
-                "    async with factory() as session:\n"
-                "        yield session\n"
-            ),
+            app__core__database=SESSION_DEPENDENCY,
             app__routes__users=(
                 "from fastapi import APIRouter, Depends\n"
                 "from sqlalchemy import select\n"

@@ -9,27 +9,14 @@ from typing import TYPE_CHECKING, TypeVar
 import libcst as cst
 
 from layerlint.diagnostics import UNKNOWN_SPAN
-from layerlint.expressions import dotted_name
+from layerlint.expressions import assigned_names, dotted_name
 from layerlint.facts import Dotted, FunctionFact, ModuleFacts, Value
 from layerlint.project import PYDANTIC_BASES, SESSION, ClassRef, FunctionRef, Project
+from layerlint.rules._common import is_pydantic_class
 from layerlint.rules.base import Fix
 
 if TYPE_CHECKING:
     from layerlint.rules.base import FileContext
-
-
-#: Classes whose subclasses are Pydantic models (v2 and the v1 names v2 still exports).
-MODEL_BASES = frozenset(
-    {
-        *PYDANTIC_BASES,
-        "pydantic.main.BaseModel",
-        "pydantic.root_model.RootModel",
-        "pydantic.generics.GenericModel",
-        "pydantic_settings.main.BaseSettings",
-        "pydantic.env_settings.BaseSettings",
-        "sqlmodel.main.SQLModel",
-    }
-)
 
 
 SQLMODEL_BASES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
@@ -102,7 +89,7 @@ class ModelClassifier:
                 continue
             qualified = ctx.qualified_name(expression)
             if qualified is not None:
-                if qualified in MODEL_BASES:
+                if qualified in PYDANTIC_BASES:
                     verdict = Verdict.YES
                     break
                 if qualified == "pydantic.v1" or qualified.startswith("pydantic.v1."):
@@ -152,20 +139,7 @@ def nested_config_classes(node: cst.ClassDef) -> Iterator[cst.ClassDef]:
 
 def assignments(node: cst.ClassDef) -> Iterator[tuple[cst.Name, cst.BaseExpression | None]]:
     """``name = value`` / ``name: T = value`` directly in a class body: (target, value)."""
-    for stmt in class_body(node):
-        if isinstance(stmt, cst.Assign):
-            for target in stmt.targets:
-                if isinstance(target.target, cst.Name):
-                    yield target.target, stmt.value
-        elif isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name):
-            yield stmt.target, stmt.value
-
-
-def is_model(project: Project, qualified: str | None) -> bool:
-    """A Pydantic model class (SQLModel tables included: they are Pydantic models too)."""
-    if qualified is None or qualified == SESSION:
-        return False
-    return bool(project.ancestry(qualified) & MODEL_BASES)
+    return assigned_names(class_body(node))
 
 
 def short_name(qualified: str) -> str:
@@ -223,7 +197,7 @@ def from_attributes(project: Project, qualified: str, depth: int = 0) -> bool | 
         return None
     if qualified in SQLMODEL_BASES:
         return True  # SQLModel's base config sets from_attributes=True
-    if qualified in MODEL_BASES:
+    if qualified in PYDANTIC_BASES:
         return False
     ref = project.lookup_class(qualified)
     if ref is None:
@@ -500,4 +474,4 @@ def model_class_named(project: Project, ref: FunctionRef, receiver: Dotted) -> s
         qualified = project.resolve_local_or_global(ref, receiver)
     if qualified is None or project.lookup_class(qualified) is None:
         return None
-    return qualified if is_model(project, qualified) else None
+    return qualified if is_pydantic_class(project, qualified) else None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import dotted_name, is_none, union_members
 from layerlint.rules.base import Default, Example, FileRule, OptionValue, RuleOption
 
 if TYPE_CHECKING:
@@ -18,26 +18,9 @@ if TYPE_CHECKING:
 _TYPING = frozenset({"typing", "typing_extensions"})
 
 
-def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
-
-
 def _is_string(node: cst.BaseExpression) -> bool:
     """A forward reference: ``"User" | None`` fails at run time without lazy annotations."""
     return isinstance(node, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString)
-
-
-def _union_members(node: cst.BinaryOperation) -> list[cst.BaseExpression]:
-    """``A | B | None`` flattened to its members."""
-    members: list[cst.BaseExpression] = []
-    stack: list[cst.BaseExpression] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.BitOr):
-            stack.extend((current.right, current.left))
-        else:
-            members.append(current)
-    return members
 
 
 class OptionalStyle(FileRule):
@@ -163,13 +146,13 @@ class OptionalStyle(FileRule):
             elif isinstance(current, cst.BinaryOperation) and isinstance(
                 current.operator, cst.BitOr
             ):
-                members = _union_members(current)
-                if not pipe and any(_is_none(m) for m in members):
+                members = union_members(current)
+                if not pipe and any(is_none(m) for m in members):
                     ctx.report(
                         current,
                         'use `Optional[X]` instead of `X | None` (union-style = "optional")',
                     )
-                stack.extend(m for m in members if not _is_none(m))
+                stack.extend(m for m in members if not is_none(m))
             elif isinstance(current, cst.List):
                 stack.extend(el.value for el in current.elements)
 
@@ -188,7 +171,7 @@ class OptionalStyle(FileRule):
         if name == "Optional":
             pass
         elif name == "Union":
-            if not any(_is_none(m) for m in members):
+            if not any(is_none(m) for m in members):
                 return False
         else:
             return False

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 from layerlint.diagnostics import UNKNOWN_SPAN, Span
 from layerlint.facts import CallFact, Value
 from layerlint.project import SESSION, FunctionRef, Project
+from layerlint.rules._common import is_pydantic_class
+from layerlint.rules._example_files import HERO_MODELS
 from layerlint.rules.base import Example, Finding, ProjectRule, RuleOption
 from layerlint.rules.pydantic._support import (
     ambiguous_local,
     code_units,
     from_attributes,
-    is_model,
     model_class_named,
     receiver_type,
     short_name,
@@ -159,15 +160,7 @@ class OrmObjectWithoutFromAttributes(ProjectRule):
         ),
         Example(
             {
-                "app/models/hero.py": (
-                    "from sqlmodel import Field, SQLModel\n"
-                    "class HeroBase(SQLModel):\n"
-                    "    name: str\n"
-                    "class Hero(HeroBase, table=True):\n"
-                    "    id: int | None = Field(default=None, primary_key=True)\n"
-                    "class HeroPublic(HeroBase):\n"
-                    "    id: int\n"
-                ),
+                "app/models/hero.py": HERO_MODELS,
                 "app/routes/heroes.py": (
                     "from fastapi import APIRouter\n"
                     "from fastapi_users import schemas\n"
@@ -309,4 +302,4 @@ class OrmObjectWithoutFromAttributes(ProjectRule):
             return None
         if candidate is None or project.lookup_class(candidate) is None:
             return None
-        return candidate if is_model(project, candidate) else None
+        return candidate if is_pydantic_class(project, candidate) else None

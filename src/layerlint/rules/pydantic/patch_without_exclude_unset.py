@@ -7,13 +7,12 @@ from collections.abc import Iterator
 
 from layerlint.diagnostics import Span
 from layerlint.facts import CallFact, Value
-from layerlint.project import FunctionRef, Project
+from layerlint.project import PYDANTIC_BASES, FunctionRef, Project
+from layerlint.rules._common import is_pydantic_class
 from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.pydantic._support import (
-    MODEL_BASES,
     SEED_V2,
     code_units,
-    is_model,
     receiver_type,
     short_name,
 )
@@ -27,7 +26,7 @@ def field_defaults(project: Project, qualified: str, depth: int = 0) -> list[boo
     """
     if depth > 8:
         return None
-    if qualified in MODEL_BASES:
+    if qualified in PYDANTIC_BASES:
         return []
     ref = project.lookup_class(qualified)
     if ref is None:
@@ -107,7 +106,7 @@ def _body_parameters(project: Project, ref: FunctionRef) -> frozenset[str]:
         if param.depends is not None or param.annotation is None:
             continue
         annotation = project.resolve_canonical(ref.module.module, param.annotation)
-        if is_model(project, annotation):
+        if is_pydantic_class(project, annotation):
             names.add(param.name)
     return frozenset(names)
 
@@ -231,7 +230,7 @@ class PatchWithoutExcludeUnset(ProjectRule):
                 if call.keyword("exclude_unset") is not None or call.keyword("include"):
                     continue
                 model = receiver_type(project, ref, callee[:-1])
-                if model is None or not is_model(project, model):
+                if model is None or not is_pydantic_class(project, model):
                     continue
                 partial = is_partial_update_name(short_name(model))
                 if not partial and len(callee) == 2:
@@ -277,6 +276,6 @@ def _unset_fields_handled(project: Project, ref: FunctionRef, call: CallFact) ->
         if other.callee[0] == "?" or not contains(other.span, call.span):
             continue
         target = project.resolve_local_or_global(ref, other.callee)
-        if project.lookup_class(target) is not None and is_model(project, target):
+        if project.lookup_class(target) is not None and is_pydantic_class(project, target):
             return True
     return False

@@ -10,6 +10,7 @@ import libcst as cst
 from layerlint.expressions import dotted_name
 from layerlint.facts import Dotted
 from layerlint.project import FunctionRef, Project
+from layerlint.rules._common import is_pydantic_class
 from layerlint.rules.base import Example, Finding, Fix, Fixability, ProjectRule
 from layerlint.rules.pydantic._support import (
     ATTRIBUTE_RENAMES,
@@ -17,7 +18,6 @@ from layerlint.rules.pydantic._support import (
     SEED_V2,
     code_units,
     defines_member,
-    is_model,
     keywords,
     model_class_named,
     plain_args,
@@ -251,7 +251,7 @@ class PydanticV1Method(ProjectRule):
                 model = receiver_type(project, ref, callee[:-1])
                 if (
                     model is not None
-                    and is_model(project, model)
+                    and is_pydantic_class(project, model)
                     and not defines_member(project, model, callee[-1])
                 ):
                     message = self.message.format(
@@ -289,7 +289,7 @@ class PydanticV1Method(ProjectRule):
                 continue
             prefix = dotted[:index]
             model = model_class_named(project, ref, prefix) or receiver_type(project, ref, prefix)
-            if model is None or not is_model(project, model):
+            if model is None or not is_pydantic_class(project, model):
                 return None
             if defines_member(project, model, attribute):
                 return None

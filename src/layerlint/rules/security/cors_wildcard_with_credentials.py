@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from layerlint.expressions import keyword_arg, string_value
 from layerlint.rules.base import FileContext, FileRule, OptionValue
-from layerlint.rules.security._support import is_true, keyword, string_value
+from layerlint.rules.security._support import is_true
 
 _CORS = frozenset(
     {"starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"}
@@ -110,8 +111,8 @@ class CorsWildcardWithCredentials(FileRule):
         last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
         if last not in ("add_middleware", "Middleware", "CORSMiddleware"):
             return
-        origins = keyword(node, "allow_origins")
-        credentials = keyword(node, "allow_credentials")
+        origins = keyword_arg(node, "allow_origins")
+        credentials = keyword_arg(node, "allow_credentials")
         if origins is None or credentials is None or not is_true(credentials.value):
             return
         if not self._is_wildcard(origins.value):

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from layerlint.rules._common import is_test_path
 from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
-from layerlint.rules.security._support import is_test_path, is_true
+from layerlint.rules.security._support import is_true
 
 _APPS = frozenset(
     {"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"}

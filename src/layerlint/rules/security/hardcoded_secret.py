@@ -7,103 +7,10 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from layerlint.expressions import keyword_arg, string_value
+from layerlint.rules._common import is_secret_name, is_test_path, normalize_name
 from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
-from layerlint.rules.security._support import ENV_READS, is_test_path, keyword, string_value
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-_SECRET_EXACT = frozenset(
-    {"SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET_KEY", "API_KEY", "APIKEY"}
-)
-
-
-_SECRET_SUFFIXES = (
-    "_SECRET",
-    "SECRET_KEY",
-    "_PASSWORD",
-    "_PASSWD",
-    "_PASSPHRASE",
-    "_PASS",
-    "_PWD",
-    "_TOKEN",
-    "API_KEY",
-    "_APIKEY",
-    "ACCESS_KEY",
-    "PRIVATE_KEY",
-    "SIGNING_KEY",
-    "ENCRYPTION_KEY",
-    "AUTH_KEY",
-    "MASTER_KEY",
-)
-
-
-# A word like these anywhere in the name means the value describes a secret (its header,
-# its env var, its lifetime...) rather than being one.
-_NOT_SECRET_WORDS = frozenset(
-    {
-        "URL",
-        "URI",
-        "ENDPOINT",
-        "HEADER",
-        "NAME",
-        "FIELD",
-        "PARAM",
-        "TYPE",
-        "PREFIX",
-        "EXPIRE",
-        "EXPIRES",
-        "EXPIRY",
-        "EXPIRATION",
-        "TTL",
-        "LIFETIME",
-        "LENGTH",
-        "LEN",
-        "FILE",
-        "PATH",
-        "ENV",
-        "VAR",
-        "ALGORITHM",
-        "ALGORITHMS",
-        "AUDIENCE",
-        "PATTERN",
-        "REGEX",
-        "HASH",
-        "HASHED",
-        "MIN",
-        "MAX",
-        "LABEL",
-        "MSG",
-        "MESSAGE",
-        "ERROR",
-        "HINT",
-        "DESCRIPTION",
-        "TITLE",
-        "FORMAT",
-        "SCOPE",
-        "SCOPES",
-        "COLUMN",
-        "KIND",
-        "MODE",
-        "POLICY",
-        "LOCATION",
-        "ID",
-    }
-)
-
-
-def normalize_name(name: str) -> str:
-    """``apiKey``/``api-key``/``_api_key`` -> ``API_KEY``."""
-    return _CAMEL.sub("_", name).replace("-", "_").strip("_").upper()
-
-
-def is_secret_name(name: str) -> bool:
-    """``SECRET_KEY``, ``*_PASSWORD``, ``*_TOKEN``, ``API_KEY``, ``*_SECRET``..."""
-    upper = normalize_name(name)
-    if not (upper in _SECRET_EXACT or upper.endswith(_SECRET_SUFFIXES)):
-        return False
-    return not (set(upper.split("_")) & _NOT_SECRET_WORDS)
-
+from layerlint.rules.security._support import ENV_READS
 
 MIN_SECRET_LENGTH = 8
 
@@ -271,7 +178,7 @@ def _wrapped_default(value: cst.BaseExpression) -> cst.BaseExpression | None:
     last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
     if last not in _SECRET_WRAPPERS:
         return None
-    default = keyword(value, "default")
+    default = keyword_arg(value, "default")
     if default is not None:
         return default.value
     for arg in value.args:

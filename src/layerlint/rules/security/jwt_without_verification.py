@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from layerlint.expressions import keyword_arg, string_value
+from layerlint.rules._common import is_test_path
 from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
-from layerlint.rules.security._support import is_test_path, keyword, string_value
 from layerlint.walker import iter_nodes
 
 
@@ -108,7 +109,7 @@ class JwtWithoutVerification(FileRule):
             return
         if any(arg.star for arg in node.args):
             return
-        algorithms = keyword(node, "algorithms")
+        algorithms = keyword_arg(node, "algorithms")
         if algorithms is not None:
             if isinstance(algorithms.value, cst.Name) and algorithms.value.value == "None":
                 ctx.report(node)
@@ -135,7 +136,7 @@ class JwtWithoutVerification(FileRule):
             if first is None or not first.deep_equals(token):
                 continue
             if self._verification_disabled(other) is None and (
-                keyword(other, "algorithms") is not None
+                keyword_arg(other, "algorithms") is not None
                 or len([arg for arg in other.args if arg.keyword is None]) >= 3
             ):
                 return True
@@ -143,10 +144,10 @@ class JwtWithoutVerification(FileRule):
 
     @staticmethod
     def _verification_disabled(node: cst.Call) -> cst.Arg | None:
-        verify = keyword(node, "verify")
+        verify = keyword_arg(node, "verify")
         if verify is not None and _is_false(verify.value):
             return verify
-        options = keyword(node, "options")
+        options = keyword_arg(node, "options")
         if options is None:
             return None
         value = options.value
@@ -159,7 +160,7 @@ class JwtWithoutVerification(FileRule):
                 ):
                     return options
         elif isinstance(value, cst.Call) and getattr(value.func, "value", None) == "dict":
-            flag = keyword(value, "verify_signature")
+            flag = keyword_arg(value, "verify_signature")
             if flag is not None and _is_false(flag.value):
                 return options
         return None

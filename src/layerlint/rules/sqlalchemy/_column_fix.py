@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import dotted_name, keyword_arg, string_value
 from layerlint.rules.base import Fix
 from layerlint.rules.sqlalchemy._declarative_scan import (
     MAPPED_ANNOTATIONS,
@@ -22,10 +22,8 @@ from layerlint.rules.sqlalchemy._support import (
     Spelling,
     bool_literal,
     import_of,
-    keyword_arg,
     parse,
     scan_block,
-    string_value,
 )
 
 Qualify = Callable[[cst.BaseExpression], str | None]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import dotted_name, string_value
 from layerlint.project import PYDANTIC_BASES
 from layerlint.rules.base import FileContext
 from layerlint.rules.sqlalchemy._support import (
@@ -17,7 +17,6 @@ from layerlint.rules.sqlalchemy._support import (
     MAPPED_COLUMN,
     RELATIONSHIP,
     call_name,
-    string_value,
 )
 
 OTHER_MAPPED = frozenset(

@@ -8,9 +8,10 @@ from typing import Protocol
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import dotted_name, import_bindings
 from layerlint.facts import Dotted, ModuleFacts
 from layerlint.project import ORM_BASE_FACTORIES, ORM_BASES, SESSION, FunctionRef, Project
+from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
 from layerlint.rules.base import FileContext
 from layerlint.walker import iter_nodes
 
@@ -46,25 +47,6 @@ DECLARATIVE_BASES = ORM_BASES | frozenset(
 DECLARATIVE_FACTORIES = ORM_BASE_FACTORIES
 
 
-SYNC_SESSIONS = frozenset(
-    {
-        "sqlalchemy.orm.Session",
-        "sqlalchemy.orm.session.Session",
-        "sqlmodel.Session",
-        "sqlmodel.orm.session.Session",
-    }
-)
-
-
-ASYNC_SESSIONS = frozenset(
-    {
-        "sqlalchemy.ext.asyncio.AsyncSession",
-        "sqlalchemy.ext.asyncio.session.AsyncSession",
-        "sqlmodel.ext.asyncio.session.AsyncSession",
-    }
-)
-
-
 ASYNC_MODULES = ("sqlalchemy.ext.asyncio", "sqlmodel.ext.asyncio")
 
 
@@ -88,54 +70,9 @@ def call_name(call: cst.Call) -> str | None:
     return None
 
 
-def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
-    """The ``name=`` argument of a call, if passed."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            return arg
-    return None
-
-
 def has_star_kwargs(call: cst.Call) -> bool:
     """True when the call spreads ``**kwargs`` (any keyword may hide inside)."""
     return any(arg.star == "**" for arg in call.args)
-
-
-def string_value(node: cst.BaseExpression) -> str | None:
-    """The value of a plain string literal (no f-string)."""
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        try:
-            value = node.evaluated_value
-        except Exception:
-            return None
-        if isinstance(value, bytes):
-            return value.decode("latin-1")
-        return value
-    return None
-
-
-TEST_FOLDERS = frozenset({"tests", "test", "testing"})
-
-
-MIGRATION_FOLDERS = frozenset({"alembic", "migrations", "_migrations"})
-
-
-def is_test_path(path: str) -> bool:
-    """Test modules set up sessions and engines however they like."""
-    parts = path.replace("\\", "/").split("/")
-    stem = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
-    return (
-        any(part in TEST_FOLDERS for part in parts[:-1])
-        or stem.startswith("test_")
-        or stem.endswith("_test")
-        or stem == "conftest"
-    )
-
-
-def is_migration_tooling_path(path: str) -> bool:
-    """Alembic's ``env.py`` and everything under an ``alembic``/``migrations`` folder."""
-    parts = path.replace("\\", "/").split("/")
-    return any(part in MIGRATION_FOLDERS for part in parts[:-1])
 
 
 def uses_async_sqlalchemy(modules: Sequence[ModuleFacts]) -> bool:
@@ -316,29 +253,9 @@ def scan_block(body: Sequence[cst.CSTNode], bound: dict[str, str | None], runtim
 
 
 def scan_small(small: cst.BaseSmallStatement, bound: dict[str, str | None], runtime: bool) -> None:
-    if isinstance(small, cst.Import):
-        for alias in small.names:
-            dotted = dotted_name(alias.name)
-            if dotted is None:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                bound[alias.asname.name.value] = ".".join(dotted) if runtime else None
-            else:
-                bound[dotted[0]] = dotted[0] if runtime else None
-    elif isinstance(small, cst.ImportFrom):
-        if isinstance(small.names, cst.ImportStar):
-            return
-        module = dotted_name(small.module) if small.module is not None else None
-        base = ".".join(module) if module is not None and not small.relative else None
-        for alias in small.names:
-            if not isinstance(alias.name, cst.Name):
-                continue
-            name = alias.name.value
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            else:
-                local = name
-            bound[local] = f"{base}.{name}" if base is not None and runtime else None
+    if isinstance(small, cst.Import | cst.ImportFrom):
+        for local, imported in import_bindings(small):
+            bound[local] = imported if runtime else None
     elif isinstance(small, cst.Assign):
         for target in small.targets:
             bind_target(target.target, bound)

@@ -6,15 +6,10 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import dotted_name, string_value
+from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
 from layerlint.rules.base import FileContext, FileRule, OptionValue
-from layerlint.rules.sqlalchemy._support import (
-    ASYNC_SESSIONS,
-    SYNC_SESSIONS,
-    ScopedContext,
-    params,
-    string_value,
-)
+from layerlint.rules.sqlalchemy._support import ScopedContext, params
 from layerlint.walker import iter_nodes
 
 SESSION_TYPES = (

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from layerlint.diagnostics import Span
 from layerlint.facts import CallFact
 from layerlint.project import FunctionRef, Project
+from layerlint.rules._example_files import REPOSITORY_HEAD
 from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.sqlalchemy._support import is_session
 
@@ -40,13 +41,7 @@ class AddWithoutFlush(ProjectRule):
     seed = "ai1-skills: always flush() + refresh() after add() to get generated fields"
     example_path = "app/repositories/user_repo.py"
     valid = (
-        "from sqlalchemy.ext.asyncio import AsyncSession\n"
-        "class UserRepository:\n"
-        "    def __init__(self, session: AsyncSession) -> None:\n"
-        "        self._session = session\n"
-        "    async def create(self, user):\n"
-        "        self._session.add(user)\n"
-        "        await self._session.flush()\n"
+        REPOSITORY_HEAD + "        await self._session.flush()\n"
         "        await self._session.refresh(user)\n"
         "        return user\n"
         "    async def stage(self, user) -> None:\n"

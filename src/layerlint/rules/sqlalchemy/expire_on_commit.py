@@ -6,25 +6,19 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.rules._common import module_assigns_revision
+from layerlint.expressions import keyword_arg
+from layerlint.rules._common import (
+    SESSION_MAKERS,
+    is_migration_tooling_path,
+    module_assigns_revision,
+)
 from layerlint.rules.base import Example, FileContext, FileRule, Fix, Fixability, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     bool_literal,
     call_name,
     has_star_kwargs,
     indent_of,
-    is_migration_tooling_path,
-    keyword_arg,
     separator,
-)
-
-SESSIONMAKERS = frozenset(
-    {
-        "sqlalchemy.orm.sessionmaker",
-        "sqlalchemy.orm.session.sessionmaker",
-        "sqlalchemy.ext.asyncio.async_sessionmaker",
-        "sqlalchemy.ext.asyncio.session.async_sessionmaker",
-    }
 )
 
 
@@ -197,7 +191,7 @@ class ExpireOnCommit(FileRule):
             return
         if name not in ("sessionmaker", "async_sessionmaker"):
             return
-        if ctx.qualified_name(node.func) not in SESSIONMAKERS or has_star_kwargs(node):
+        if ctx.qualified_name(node.func) not in SESSION_MAKERS or has_star_kwargs(node):
             return
         arg = keyword_arg(node, "expire_on_commit")
         if arg is None:

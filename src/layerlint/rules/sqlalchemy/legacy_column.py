@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from layerlint.rules._example_files import USER_MODEL
 from layerlint.rules.base import Example, FileContext, Fixability
 from layerlint.rules.sqlalchemy._column_fix import FileFacts, column_fix
 from layerlint.rules.sqlalchemy._declarative_attribute_rule import _DeclarativeAttributeRule
@@ -40,13 +41,8 @@ class LegacyColumn(_DeclarativeAttributeRule):
     example_path = "app/models/user.py"
     valid = (
         "from sqlalchemy import String\n"
-        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
-        "class Base(DeclarativeBase):\n"
-        "    pass\n"
-        "class User(Base):\n"
-        "    __tablename__ = 'users'\n"
-        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    email: Mapped[str] = mapped_column(String(255), unique=True)\n",
+        + USER_MODEL
+        + "    email: Mapped[str] = mapped_column(String(255), unique=True)\n",
         "import sqlalchemy as sa\n"
         "metadata = sa.MetaData()\n"
         "users = sa.Table(\n"

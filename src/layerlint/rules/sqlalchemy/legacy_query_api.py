@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import CallFact, Dotted, Value
 from layerlint.project import FunctionRef, Project
+from layerlint.rules._example_files import USER_MODEL
 from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.sqlalchemy._support import is_session
 
@@ -65,14 +66,7 @@ class LegacyQueryApi(ProjectRule):
                     "    finally:\n"
                     "        db.close()\n"
                 ),
-                "app/models/user.py": (
-                    "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
-                    "class Base(DeclarativeBase):\n"
-                    "    pass\n"
-                    "class User(Base):\n"
-                    "    __tablename__ = 'users'\n"
-                    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-                ),
+                "app/models/user.py": USER_MODEL,
                 "app/repositories/user_repo.py": (
                     "from sqlalchemy.orm import Query  # error\n"
                     "from app.core.database import SessionLocal\n"

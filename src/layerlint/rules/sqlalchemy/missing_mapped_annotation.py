@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import dotted_name, keyword_arg, string_value
 from layerlint.rules.base import Example, FileContext, Fix, Fixability
 from layerlint.rules.sqlalchemy._column_fix import (
     FileFacts,
@@ -24,15 +24,7 @@ from layerlint.rules.sqlalchemy._declarative_scan import (
     MappedAttribute,
     is_mapped_annotation,
 )
-from layerlint.rules.sqlalchemy._support import (
-    SEED_AI1,
-    ImportItem,
-    Spelling,
-    bool_literal,
-    keyword_arg,
-    parse,
-    string_value,
-)
+from layerlint.rules.sqlalchemy._support import SEED_AI1, ImportItem, Spelling, bool_literal, parse
 
 _COLLECTIONS = frozenset({"list", "List", "set", "Set", "Sequence", "MutableSequence"})
 

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.rules._common import module_assigns_revision
+from layerlint.expressions import keyword_arg
+from layerlint.rules._common import is_migration_tooling_path, is_test_path, module_assigns_revision
 from layerlint.rules.base import Default, Example, FileContext, FileRule, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     DECLARATIVE_BASES,
@@ -14,9 +15,6 @@ from layerlint.rules.sqlalchemy._support import (
     ScopedContext,
     call_name,
     has_star_kwargs,
-    is_migration_tooling_path,
-    is_test_path,
-    keyword_arg,
 )
 
 METADATA = frozenset(

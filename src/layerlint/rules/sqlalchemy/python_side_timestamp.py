@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.rules._common import module_assigns_revision
+from layerlint.expressions import keyword_arg
+from layerlint.rules._common import is_migration_tooling_path, module_assigns_revision
 from layerlint.rules.base import FileContext, FileRule, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     COLUMN,
@@ -14,8 +15,6 @@ from layerlint.rules.sqlalchemy._support import (
     SEED_AI1,
     ScopedContext,
     call_name,
-    is_migration_tooling_path,
-    keyword_arg,
 )
 
 SQLMODEL_FIELD = frozenset({"sqlmodel.Field", "sqlmodel.main.Field"})

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import dotted_name, string_value
 from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
-from layerlint.rules.sqlalchemy._support import ScopedContext, call_name, params, string_value
+from layerlint.rules.sqlalchemy._support import ScopedContext, call_name, params
 from layerlint.walker import iter_nodes
 
 if TYPE_CHECKING:

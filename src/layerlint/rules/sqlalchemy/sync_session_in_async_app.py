@@ -6,20 +6,16 @@ from collections.abc import Iterator
 
 from layerlint.facts import CallFact, ModuleFacts
 from layerlint.project import FunctionRef, Project
-from layerlint.rules._common import is_migration_module
-from layerlint.rules.base import Example, Finding, ProjectRule
-from layerlint.rules.sqlalchemy._support import (
+from layerlint.rules._common import (
     ASYNC_SESSIONS,
+    SYNC_SESSION_MAKERS,
     SYNC_SESSIONS,
-    is_async_codebase,
+    is_migration_module,
     is_migration_tooling_path,
     is_test_path,
 )
-
-SYNC_SESSIONMAKERS = frozenset(
-    {"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker"}
-)
-
+from layerlint.rules.base import Example, Finding, ProjectRule
+from layerlint.rules.sqlalchemy._support import is_async_codebase
 
 CREATE_ENGINE = frozenset(
     {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine"}
@@ -152,7 +148,7 @@ class SyncSessionInAsyncApp(ProjectRule):
             if _inside_async_engine(project, facts, call):
                 return None
             return "create_engine()"
-        if resolved in SYNC_SESSIONMAKERS:
+        if resolved in SYNC_SESSION_MAKERS:
             class_ = call.keyword("class_")
             if class_ is not None:
                 if class_.kind != "name":
