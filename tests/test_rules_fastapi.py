@@ -6,26 +6,8 @@ RULES.md); the expected (path, line) pairs are exact.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from layerlint.rules.fastapi.bare_status_code import HTTP_STATUS_NAMES
-from layerlint.testing import lint_files
-
-
-def found(
-    files: Mapping[str, str], code: str, options: Mapping[str, object] | None = None
-) -> list[tuple[str, int]]:
-    """Sorted (path, line) of ``code``'s diagnostics; no internal errors allowed."""
-    config = {"rules": {code: dict(options)}} if options else None
-    diagnostics = lint_files(files, select=(code,), config_table=config)
-    assert [d for d in diagnostics if d.code == "LL000"] == []
-    return sorted((d.path, d.span.line) for d in diagnostics if d.code == code)
-
-
-def messages(files: Mapping[str, str], code: str) -> list[str]:
-    diagnostics = lint_files(files, select=(code,))
-    return [d.message for d in diagnostics if d.code == code]
-
+from layerlint.testing import found, lint_files, messages
 
 ITEM_SCHEMA = "from pydantic import BaseModel\nclass Item(BaseModel):\n    id: int\n"
 ROUTER = "from fastapi import APIRouter, Depends, HTTPException\nrouter = APIRouter()\n"
@@ -34,7 +16,7 @@ ROUTER = "from fastapi import APIRouter, Depends, HTTPException\nrouter = APIRou
 # -- LL201 ------------------------------------------------------------------------------
 
 
-def test_status_names_follow_the_starlette_pattern() -> None:
+def test_ll201_status_names_follow_the_starlette_pattern() -> None:
     for code, name in HTTP_STATUS_NAMES.items():
         assert name.startswith(f"HTTP_{code}_"), name
 
@@ -165,6 +147,55 @@ def test_ll204_thread_and_starlette_background_task() -> None:
         )
     }
     assert found(files, "LL204") == [("app/routes/users.py", 10), ("app/routes/users.py", 11)]
+
+
+# -- LL205 ------------------------------------------------------------------------------------
+
+BLOCKING_ROUTE = (
+    "import time\n"
+    "from fastapi import APIRouter\n"
+    "router = APIRouter()\n"
+    "@router.get('/')\n"
+    "async def slow():\n"
+    "    time.sleep(1)\n"
+    "    return {}\n"
+)
+
+
+def test_ll205_sleep_in_an_async_route_is_reported() -> None:
+    assert found({"app/routes/slow.py": BLOCKING_ROUTE}, "LL205") == [("app/routes/slow.py", 6)]
+
+
+def test_ll205_outside_the_request_layers_is_silent() -> None:
+    assert found({"app/cli/slow.py": BLOCKING_ROUTE}, "LL205") == []
+
+
+def test_ll205_test_modules_are_silent() -> None:
+    assert found({"app/routes/test_slow.py": BLOCKING_ROUTE}, "LL205") == []
+    assert found({"app/routes/slow_test.py": BLOCKING_ROUTE}, "LL205") == []
+
+
+def test_ll205_call_handed_to_a_thread_is_silent() -> None:
+    source = (
+        "import asyncio, time\n"
+        "async def wait() -> None:\n"
+        "    def block() -> None:\n"
+        "        time.sleep(1)\n"
+        "    await asyncio.to_thread(block)\n"
+        "    await asyncio.to_thread(lambda: time.sleep(1))\n"
+    )
+    assert found({"app/services/waiter.py": source}, "LL205") == []
+
+
+def test_ll205_sync_session_io_in_async_def_is_reported() -> None:
+    source = (
+        "from sqlalchemy.orm import Session\n"
+        "async def load(session: Session, user_id: int):\n"
+        "    return session.get(object, user_id)\n"
+    )
+    assert found({"app/repositories/user_repo.py": source}, "LL205") == [
+        ("app/repositories/user_repo.py", 3)
+    ]
 
 
 # -- LL206 ------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pytest
 
 from layerlint.rules._common import is_secret_name, is_test_path
@@ -12,15 +10,7 @@ from layerlint.rules.security.hardcoded_secret import (
     is_placeholder,
     looks_like_secret_value,
 )
-from layerlint.testing import lint_files
-
-
-def found(files: Mapping[str, str], code: str) -> list[tuple[str, int]]:
-    """Sorted (path, line) of ``code`` diagnostics; fails on internal errors."""
-    diagnostics = lint_files(files, select=(code,))
-    assert [d for d in diagnostics if d.code == "LL000"] == []
-    return sorted((d.path, d.span.line) for d in diagnostics if d.code == code)
-
+from layerlint.testing import found
 
 # -- helpers ---------------------------------------------------------------------------------
 
@@ -45,7 +35,7 @@ def found(files: Mapping[str, str], code: str) -> list[tuple[str, int]]:
         ("AWS_ACCESS_KEY_ID", False),
     ],
 )
-def test_secret_names(name: str, expected: bool) -> None:
+def test_ll701_secret_names(name: str, expected: bool) -> None:
     assert is_secret_name(name) is expected
 
 
@@ -62,11 +52,11 @@ def test_secret_names(name: str, expected: bool) -> None:
         "xxxxxxxx",
     ],
 )
-def test_placeholders(value: str) -> None:
+def test_ll701_placeholders(value: str) -> None:
     assert is_placeholder(value)
 
 
-def test_values_that_name_a_key_are_not_secrets() -> None:
+def test_ll701_values_that_name_a_key_are_not_secrets() -> None:
     assert not looks_like_secret_value("ACCESS_TOKEN", "access_token")
     assert not looks_like_secret_value("API_KEY", "X-API-Key")
     # Reproduction of a corpus FP: a permission resource called "Passwords".
@@ -77,7 +67,7 @@ def test_values_that_name_a_key_are_not_secrets() -> None:
     assert looks_like_secret_value("SECRET_KEY", "my-super-secret-key")
 
 
-def test_dsn_passwords() -> None:
+def test_ll701_dsn_passwords() -> None:
     assert dsn_password("postgresql://app:Pr0d-pw@db/app") == "Pr0d-pw"
     assert dsn_password("postgresql+asyncpg://postgres:postgres@localhost/app") is None
     assert dsn_password("postgresql://user:password@localhost/app") is None
@@ -87,7 +77,7 @@ def test_dsn_passwords() -> None:
     assert dsn_password("sqlite:///./app.db") is None
 
 
-def test_test_paths() -> None:
+def test_ll701_test_paths() -> None:
     assert is_test_path("tests/unit/test_auth.py")
     assert is_test_path("app/conftest.py")
     assert is_test_path("app/auth_test.py")

@@ -6,34 +6,17 @@ was wrong (see docs/precision/sqlalchemy.md); each asserts the exact (path, line
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import libcst as cst
 import pytest
 
-from layerlint.rules.base import OptionValue
 from layerlint.rules.sqlalchemy.sql_string_formatting import dynamic_sql
-from layerlint.testing import lint_files
+from layerlint.testing import found, messages
 
 ASYNC_DB = (
     "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker\n"
     "SessionLocal = async_sessionmaker(expire_on_commit=False)\n"
 )
 BASE = "from sqlalchemy.orm import DeclarativeBase\nclass Base(DeclarativeBase):\n    pass\n"
-
-
-def found(
-    files: Mapping[str, str], code: str, options: Mapping[str, OptionValue] | None = None
-) -> list[tuple[str, int]]:
-    """(path, line) of every ``code`` diagnostic; no internal error allowed."""
-    config = {"rules": {code: dict(options)}} if options else None
-    diagnostics = lint_files(files, select=(code,), config_table=config)
-    assert [d for d in diagnostics if d.code == "LL000"] == []
-    return sorted((d.path, d.span.line) for d in diagnostics if d.code == code)
-
-
-def messages(files: Mapping[str, str], code: str) -> list[str]:
-    return [d.message for d in lint_files(files, select=(code,)) if d.code == code]
 
 
 # -- LL301 / LL302 ---------------------------------------------------------------------------
