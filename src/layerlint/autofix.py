@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layerlint.config import Config
-from layerlint.engine import FixSink, RunOptions, RunResult, build_file_rules, run
+from layerlint.engine import FixSink, RunOptions, RunResult, run
 from layerlint.fixer import FileFix, SpanFix, fix_source, write_atomically
+from layerlint.workers import build_file_rules
 
 
 @dataclass
