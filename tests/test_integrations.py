@@ -235,10 +235,13 @@ def test_flake8_surfaces_a_broken_configuration(project: Path) -> None:
 
 
 def plugin_results(filename: str) -> list[tuple[int, int, str]]:
-    """The plugin called in-process, as flake8 calls it (tree, filename)."""
+    """The plugin called in-process, as flake8 calls it (tree, filename, lines)."""
     from layerlint.flake8_plugin import Plugin
 
-    return [(line, col, text) for line, col, text, _ in Plugin(ast.parse(""), filename).run()]
+    path = Path(filename)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.is_file() else []
+    plugin = Plugin(ast.parse(""), filename, lines)
+    return [(line, col, text) for line, col, text, _ in plugin.run()]
 
 
 @pytest.fixture

@@ -94,6 +94,7 @@ def iter_python_files(
     def skip(path: str, reason: str) -> None:
         if skipped is not None and reason:
             skipped.append((os.path.relpath(path, root_str).replace(os.sep, "/"), reason))
+
     stack = [root_str]
     while stack:
         directory = stack.pop()

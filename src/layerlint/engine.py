@@ -26,7 +26,7 @@ from layerlint.cache_key import cache_key
 from layerlint.collect import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, FileInput, collect
 from layerlint.config import Config
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
-from layerlint.discovery import SourceFile, discover
+from layerlint.discovery import SourceFile, discover, module_name, source_roots
 from layerlint.facts import ModuleFacts
 from layerlint.layers import Contract, LayerMap
 from layerlint.project import Project
@@ -294,6 +294,7 @@ def run(
     """Analyse the whole project under ``config.root``; report the selected paths."""
     skipped: list[tuple[str, str]] = []
     files = discover(config.root, config.src, config.exclude, options.explicit, skipped)
+    files.extend(_unsaved_files(config, options, {f.relative for f in files}))
     layer_map = LayerMap.for_files(config.layers, (f.relative for f in files))
     states = read_files(files, layer_map, config.root, dict(options.overrides))
     enabled = _enabled_codes(config, options)
@@ -327,6 +328,19 @@ def run(
         suppressions=raw.suppressions,
         skipped=skipped,
     )
+
+
+def _unsaved_files(config: Config, options: RunOptions, known: set[str]) -> list[SourceFile]:
+    """Buffers given for files that are not on disk yet (an editor's new, unsaved file)."""
+    roots = source_roots(config.root, config.src)
+    extra: list[SourceFile] = []
+    for relative, _ in options.overrides:
+        if relative in known or not relative.endswith(".py"):
+            continue
+        path = config.root / relative
+        module, is_package = module_name(path, roots)
+        extra.append(SourceFile(path, relative, module, is_package))
+    return extra
 
 
 def report_diagnostics(

@@ -92,3 +92,22 @@ def writable_target(path: Path, root: Path, what: str) -> Path:
         shown = link.relative_to(root).as_posix()
         raise UserError(f"{path}: refusing to write the {what} through the symlink {shown}")
     return path
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and one rename.
+
+    The rename replaces a symlink at ``path`` instead of writing where it points, and a
+    reader never sees a half-written file.
+    """
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
