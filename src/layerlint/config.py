@@ -80,13 +80,17 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
-def load_config(start: Path, explicit: Path | None = None) -> Config:
-    """Find and validate the configuration for a run starting at ``start``."""
+def load_config(start: Path, explicit: Path | None = None, root: Path | None = None) -> Config:
+    """Find and validate the configuration for a run starting at ``start``.
+
+    The project root is the configuration file's folder unless ``root`` says otherwise
+    (``--config`` chooses settings, while the checked paths choose the project).
+    """
     path = explicit if explicit is not None else find_config_file(start)
     if path is None:
-        return Config(root=(start if start.is_dir() else start.parent).resolve())
+        return Config(root=root or (start if start.is_dir() else start.parent).resolve())
     table = _read_table(path, required=explicit is not None and path.name != "pyproject.toml")
-    return parse_config(table, path.parent.resolve(), path)
+    return parse_config(table, root or path.parent.resolve(), path)
 
 
 def _read_table(path: Path, required: bool) -> Mapping[str, Any]:
@@ -131,6 +135,8 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
     for key in STRING_KEYS:
         if key in table and not isinstance(table[key], str):
             raise ConfigError(shown, key, "expected a string")
+    if "cache-dir" in table:
+        _check_cache_dir(table["cache-dir"], root, shown)
 
     per_file = _per_file_ignores(table.get("per-file-ignores", {}), shown)
     layers = _layer_table(table.get("layers", {}), "layers", shown)
@@ -160,6 +166,19 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
         contract=contract,
         rule_options=rule_options,
     )
+
+
+def _check_cache_dir(value: str, root: Path, shown: str) -> None:
+    """The cache is written, so it must be a folder strictly inside the project."""
+    if not value.strip() or "\x00" in value:
+        raise ConfigError(shown, "cache-dir", "expected a folder path inside the project")
+    target = Path(value)
+    if target.is_absolute() or ".." in target.parts:
+        raise ConfigError(
+            shown, "cache-dir", f"{value!r} is outside the project; use a relative folder"
+        )
+    if (root / target).resolve() == root:
+        raise ConfigError(shown, "cache-dir", "must be a folder below the project root")
 
 
 def _config_error(shown: str, key: str) -> Callable[[str], Exception]:
