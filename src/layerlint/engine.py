@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from layerlint import notices
 from layerlint.cache import (
     RESULTS_FILE,
     FactsCache,
@@ -25,12 +26,14 @@ from layerlint.cache import (
 from layerlint.cache_key import cache_key
 from layerlint.collect import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, FileInput, collect
 from layerlint.config import Config
+from layerlint.declared_versions import gated_codes
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
 from layerlint.discovery import SourceFile, discover, module_name, source_roots
 from layerlint.facts import ModuleFacts
 from layerlint.layers import Contract, LayerMap
 from layerlint.project import Project
 from layerlint.rules import all_rules, project_rules
+from layerlint.rules._common import is_migration_module
 from layerlint.rules.base import Finding, ProjectRule
 from layerlint.safe_paths import read_project_file
 from layerlint.selection import selected_codes
@@ -201,10 +204,13 @@ def run_project_rules(
     With ``fix_sink``, findings that carry a fix are kept (by path) for ``--fix``.
     """
     module_by_path = {facts.path: name for name, facts in project.modules.items()}
+    migrations = migration_paths(project)
     found: list[Diagnostic] = []
     for rule in rules:
         try:
             for finding in rule.check(project):
+                if rule.skips_migrations and finding.path in migrations:
+                    continue
                 module = module_by_path.get(finding.path)
                 diagnostic = Diagnostic(
                     code=rule.code,
@@ -222,6 +228,15 @@ def run_project_rules(
         except Exception as error:
             found.append(_project_internal(rule.code, f"{type(error).__name__}: {error}"))
     return found
+
+
+def migration_paths(project: Project) -> frozenset[str]:
+    """Paths of the project's migrations (frozen history: no modernisation advice there)."""
+    return frozenset(
+        facts.path
+        for name, facts in project.modules.items()
+        if is_migration_module(project.layer_of(name), facts)
+    )
 
 
 def _project_internal(code: str, detail: str) -> Diagnostic:
@@ -257,12 +272,25 @@ class RawResults:
 
 
 def _enabled_codes(config: Config, options: RunOptions) -> frozenset[str]:
-    return selected_codes(
+    selected = selected_codes(
         all_rules(),
         options.select if options.select is not None else config.select,
         (*config.extend_select, *options.extend_select),
         (*config.ignore, *options.ignore),
     )
+    return selected - _codes_off_for_framework_versions(config)
+
+
+def _codes_off_for_framework_versions(config: Config) -> frozenset[str]:
+    """Pydantic/SQLAlchemy 2 advice in a project on version 1: never reported, never fixed."""
+    configured = {
+        "pydantic-version": config.pydantic_version,
+        "sqlalchemy-version": config.sqlalchemy_version,
+    }
+    gated = gated_codes(config.root, configured)
+    for note in gated.notes:
+        notices.detail(note)
+    return gated.codes
 
 
 def analyse(

@@ -58,6 +58,11 @@ def module_assigns_revision(module: cst.Module) -> bool:
     return "revision" in names and "down_revision" in names
 
 
+def is_migration_file(layer: str | None, module: cst.Module) -> bool:
+    """The file-rule twin of :func:`is_migration_module`."""
+    return layer == "migrations" or module_assigns_revision(module)
+
+
 # -- secret names ---------------------------------------------------------------------
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

@@ -89,6 +89,7 @@ class AddInLoop(FileRule):
     """
 
     code = "LL311"
+    skips_migrations = True
     name = "add-in-loop"
     message = "`{call}()` inside a loop; use `add_all([...])` or `insert().values([...])`"
     seed = "python-backend-patterns: bulk operations instead of per-row adds"

@@ -103,6 +103,7 @@ class ExpireOnCommit(FileRule):
     """
 
     code = "LL306"
+    skips_migrations = True
     name = "expire-on-commit"
     message = "session factory without `expire_on_commit=False`; objects expire after commit"
     seed = "ai1-skills: expire_on_commit=False prevents detached instance errors after commit"

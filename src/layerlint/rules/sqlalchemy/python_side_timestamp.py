@@ -111,6 +111,7 @@ class PythonSideTimestamp(FileRule):
     """
 
     code = "LL308"
+    skips_migrations = True
     name = "python-side-timestamp"
     message = "`{keyword}={value}` computes the timestamp in Python{note}; use `{fix}`"
     seed = SEED_AI1 + ": server_default for database-generated defaults"

@@ -420,6 +420,7 @@ class SqlStringFormatting(FileRule):
     """
 
     code = "LL310"
+    skips_migrations = True
     name = "sql-string-formatting"
     message = "SQL built with {how} passed to `{callee}()`; use bound parameters (`:name`)"
     seed = "python-backend-patterns: parameterized queries, never string formatting in SQL"
