@@ -36,3 +36,33 @@ def test_ll201_fix_in_a_plain_starlette_app_uses_starlette_status() -> None:
         "HTTPException(status_code=status.HTTP_503_SERVICE_UNAVAILABLE)" in after["app/health.py"]
     )
     assert "fastapi" not in after["app/health.py"]
+
+
+# -- LL211: business rules about the caller's own role ------------------------------------------
+
+DEPS = (
+    "from typing import Annotated\n"
+    "from fastapi import Depends\n"
+    "class User:\n"
+    "    is_superuser: bool = False\n"
+    "def get_current_user() -> User: ...\n"
+    "CurrentUser = Annotated[User, Depends(get_current_user)]\n"
+)
+
+
+def test_ll211_raise_because_the_caller_holds_the_role_is_a_business_rule() -> None:
+    route = (
+        "from fastapi import APIRouter, HTTPException\n"
+        "from app.api.deps import CurrentUser\n"
+        "router = APIRouter()\n"
+        "@router.delete('/users/me')\n"
+        "def delete_me(current_user: CurrentUser) -> None:\n"
+        "    if current_user.is_superuser:\n"
+        "        raise HTTPException(status_code=403, detail='superusers cannot delete themselves')\n"
+        "@router.get('/admin')\n"
+        "def admin(current_user: CurrentUser) -> None:\n"
+        "    if not current_user.is_superuser:\n"
+        "        raise HTTPException(status_code=403)\n"
+    )
+    files = {"app/api/deps.py": DEPS, "app/api/routes/users.py": route}
+    assert found(files, "LL211") == [("app/api/routes/users.py", 10)]

@@ -36,8 +36,11 @@ class InlineRoleCheck(FileRule):
     raise``, ``if not current_user.is_superuser: raise``, ``if "admin" not in
     user.roles``, ``if not user.has_role("editor")``. The caller is a parameter injected
     with ``Depends``/``Security`` (or an ``Annotated`` ``CurrentUser``-style alias).
-    Left alone: tests mixing a role with anything else (``item.owner_id != user.id``)
-    and checks nested in another condition or loop, which are resource-level rules;
+    Left alone: business rules about the caller's own role, which raise *because* the
+    caller holds it (``if current_user.is_superuser: raise HTTPException(403,
+    "superusers cannot delete themselves")``); tests mixing a role with anything else
+    (``item.owner_id != user.id``) and checks nested in another condition or loop, which
+    are resource-level rules;
     role checks on other objects (the user being deleted, a database replica); and
     dependency functions such as ``require_admin``, which is where such checks belong.
 
@@ -90,6 +93,15 @@ class InlineRoleCheck(FileRule):
         "def helper(user=Depends(users.current)) -> None:\n"
         "    if not user.is_superuser:\n"
         "        raise HTTPException(403)\n",
+        "from fastapi import APIRouter, Depends, HTTPException\n"
+        "from app.dependencies.auth import get_current_user\n"
+        "router = APIRouter()\n"
+        "@router.delete('/users/me')\n"
+        "def delete_me(current_user=Depends(get_current_user)) -> None:\n"
+        "    if current_user.is_superuser:\n"
+        "        raise HTTPException(403, 'superusers cannot delete themselves')\n"
+        "    if current_user.role == 'owner' or 'billing' in current_user.roles:\n"
+        "        raise HTTPException(409, 'hand the organisation over first')\n",
     )
     invalid = (
         "from fastapi import APIRouter, Depends, HTTPException, status\n"
@@ -191,7 +203,12 @@ class InlineRoleCheck(FileRule):
         injected, base_depth = route
         if self._depth > base_depth or not self._elif_guarded.get(id(node), True):
             return
-        if injected and _raises(node.body) and _is_role_test(node.test, injected):
+        if (
+            injected
+            and _raises(node.body)
+            and _is_role_test(node.test, injected)
+            and _true_without_role(node.test)
+        ):
             self._found.append(node)
 
     def leave_Module(self, node: cst.Module, ctx: FileContext) -> None:
@@ -277,6 +294,42 @@ def _is_role_test(test: cst.BaseExpression, caller: frozenset[str]) -> bool:
             _role_attribute(operand, caller) or _role_constant(operand) for operand in operands
         )
     return False
+
+
+# Comparisons that hold when the caller does NOT have the role (``role != "admin"``,
+# ``"admin" not in roles``); ``==``/``in``/``is`` hold when the caller has it.
+_LACKING = (cst.NotEqual, cst.NotIn, cst.IsNot)
+_HOLDING = (cst.Equal, cst.In, cst.Is)
+
+
+def _true_without_role(test: cst.BaseExpression) -> bool:
+    """The test (already a role test) is true for callers lacking the role: a gate.
+
+    ``if not user.is_superuser: raise`` keeps others out; ``if user.is_superuser:
+    raise HTTPException(403, "superusers cannot delete themselves")`` is a business
+    rule about the caller's own role, which no ``require_admin`` dependency replaces.
+    Comparisons other than (in)equality and membership are read as gates.
+    """
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _true_with_role(test.expression)
+    if isinstance(test, cst.BooleanOperation):
+        return _true_without_role(test.left) and _true_without_role(test.right)
+    if isinstance(test, cst.Comparison):
+        operators = [target.operator for target in test.comparisons]
+        return not any(isinstance(op, _HOLDING) for op in operators)
+    return False  # a bare flag or ``has_role()`` call is true *with* the role
+
+
+def _true_with_role(test: cst.BaseExpression) -> bool:
+    """The mirror of :func:`_true_without_role`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _true_without_role(test.expression)
+    if isinstance(test, cst.BooleanOperation):
+        return _true_with_role(test.left) and _true_with_role(test.right)
+    if isinstance(test, cst.Comparison):
+        operators = [target.operator for target in test.comparisons]
+        return all(isinstance(op, _HOLDING) for op in operators)
+    return True
 
 
 def _role_attribute(node: cst.BaseExpression, caller: frozenset[str]) -> bool:
