@@ -431,7 +431,25 @@ def test_ll311_commit_per_item_is_deliberate_flush_per_item_is_not() -> None:
             "        await db.flush()\n"
         )
     }
-    assert found(files, "LL311") == [("app/models/groups.py", 12)]
+    assert found(files, "LL311") == [("app/models/groups.py", 13)]
+
+
+def test_ll311_add_in_loop_then_one_commit_is_the_unit_of_work() -> None:
+    files = {
+        "app/services/seed.py": (
+            "from sqlalchemy.orm import Session\n"
+            "from app.models import Tag\n"
+            "def seed(session: Session, names: list[str]) -> list[Tag]:\n"
+            "    tags = []\n"
+            "    for name in names:\n"
+            "        tag = Tag(name=name)\n"
+            "        session.add(tag)\n"
+            "        tags.append(tag)\n"
+            "    session.commit()\n"
+            "    return tags\n"
+        )
+    }
+    assert found(files, "LL311") == []
 
 
 def test_ll311_nested_function_in_loop_is_not_in_the_loop() -> None:

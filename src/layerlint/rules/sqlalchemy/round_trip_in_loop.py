@@ -1,8 +1,10 @@
-"""LL311 ``add-in-loop``: ``session.add()`` inside a loop."""
+"""LL311 ``round-trip-in-loop``: a flush, commit or single-row statement per loop iteration."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -10,7 +12,6 @@ from layerlint.expressions import dotted_name, string_value
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
 from layerlint.rules.base import FileContext, FileRule, OptionValue
 from layerlint.rules.sqlalchemy._support import ScopedContext, params
-from layerlint.walker import iter_nodes
 
 SESSION_TYPES = (
     SYNC_SESSIONS
@@ -64,57 +65,74 @@ _SESSION_ANNOTATION_NAMES = frozenset(
 )
 
 
-class AddInLoop(FileRule):
-    """``session.add()`` inside a loop.
+class RoundTripInLoop(FileRule):
+    """A database round trip for every row of a ``for`` loop.
 
-    **What it does:** flags ``add()`` calls inside a ``for``/``while`` loop or a
-    comprehension when the receiver is a SQLAlchemy session by local evidence: a
-    parameter annotated ``Session``/``AsyncSession`` (or ``SessionDep``), a name bound
-    by ``with Session(...) as s`` / ``s = SessionLocal()``, ``self.x`` set from such a
-    value in ``__init__``, or a receiver named ``session``/``*_session`` in a module
-    that imports SQLAlchemy or SQLModel; and the added object is new: built in the call
-    (``add(Item(...))``) or bound from a constructor call in the function. Re-adding an
-    object loaded elsewhere inserts nothing and is not flagged; ``set.add()`` and friends
-    are never flagged.
+    **What it does:** flags, on every iteration of a ``for`` loop (an unconditional
+    statement of the loop body), a session ``flush()``/``commit()`` in a loop that also
+    ``add()``s a new object, and an ``execute()`` of a single-row ``insert()``/
+    ``update()``/``delete()`` (or ``text("INSERT ...")``) statement. The session is
+    recognised by local evidence: a parameter annotated ``Session``/``AsyncSession`` (or
+    ``SessionDep``), a name bound by ``with Session(...) as s`` / ``s = SessionLocal()``,
+    ``self.x`` set from such a value in ``__init__``, or a receiver named
+    ``session``/``*_session`` in a module that imports SQLAlchemy or SQLModel.
 
-    **Why is this bad?** One ``add()`` per item builds the unit of work one object at
-    a time; for bulk data that is slow, and it hides that the operation is a bulk
-    insert. (A loop that commits every item on its own, for error isolation, is a
-    deliberate choice and is not flagged.)
+    Not flagged: ``add()`` in a loop followed by one ``flush()``/``commit()`` (the normal
+    unit of work; ``add_all`` is the same loop); a flush or commit inside ``try`` (each
+    item in its own transaction, for error isolation) or under ``if`` (batching every
+    N rows); ``execute(stmt, rows)`` with a list of rows (already one bulk statement);
+    ``while`` loops (workers that handle one job per iteration).
 
-    **Example:** ``for item in items: session.add(Item(**item))``.
+    **Why is this bad?** Each iteration waits for the database: a thousand rows are a
+    thousand round trips (and, with ``commit()``, a thousand transactions), where one
+    flush or one bulk statement sends them together.
 
-    **Use instead:** ``session.add_all([Item(**item) for item in items])`` or
-    ``await session.execute(insert(Item), items)``.
+    **Example:** ``for name in names: session.add(Tag(name=name)); session.flush()``.
+
+    **Use instead:** add every row, then flush once (relationships fill in foreign keys
+    without the intermediate flush); ``session.execute(insert(Tag), rows)`` or
+    ``update(Tag)`` with a list of parameter dictionaries for bulk writes.
     """
 
     code = "LL311"
     skips_migrations = True
-    name = "add-in-loop"
-    message = "`{call}()` inside a loop; use `add_all([...])` or `insert().values([...])`"
-    seed = "python-backend-patterns: bulk operations instead of per-row adds"
+    name = "round-trip-in-loop"
+    message = "`{call}()` on every loop iteration: one round trip per row; {advice}"
+    seed = "python-backend-patterns: bulk operations instead of per-row round trips"
     example_path = "app/repositories/item_repo.py"
     valid = (
         "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "from app.models.item import Item\n"
         "async def create_all(session: AsyncSession, items: list) -> None:\n"
-        "    session.add_all([dict(i) for i in items])\n"
-        "    seen = set()\n"
-        "    for item in items:\n"
-        "        seen.add(item)\n",
-        "def collect(tags, items):\n"
-        "    for item in items:\n"
-        "        tags.add(item)\n"
-        "    return [tags.add(i) for i in items]\n",
-        "import requests\n"
-        "def f(items):\n"
-        "    session = object()\n"
-        "    for item in items:\n"
-        "        session.add(Item(item))\n",
+        "    for data in items:\n"
+        "        session.add(Item(**data))\n"
+        "    await session.commit()\n",
+        "from sqlalchemy import insert\n"
+        "from sqlalchemy.orm import Session\n"
+        "from app.models.item import Item\n"
+        "def import_rows(session: Session, batches) -> None:\n"
+        "    for index, row in enumerate(batches):\n"
+        "        session.add(Item(**row))\n"
+        "        if index % 1000 == 0:\n"
+        "            session.flush()\n"
+        "        try:\n"
+        "            session.commit()\n"
+        "        except Exception:\n"
+        "            session.rollback()\n"
+        "    for batch in batches:\n"
+        "        session.execute(insert(Item), batch.rows)\n"
+        "        session.execute(insert(Item), [{'name': n} for n in batch.names])\n",
         "from sqlalchemy.orm import Session\n"
         "def requeue(session: Session, callbacks) -> None:\n"
         "    for callback in callbacks:\n"
         "        callback.state = 'queued'\n"
-        "        session.add(callback)\n",
+        "        session.add(callback)\n"
+        "        session.flush()\n",
+        "from sqlalchemy.orm import Session\n"
+        "def worker(session: Session, queue) -> None:\n"
+        "    while queue:\n"
+        "        session.add(Job(queue.pop()))\n"
+        "        session.commit()\n",
     )
     invalid = (
         "from sqlalchemy.ext.asyncio import AsyncSession\n"
@@ -122,22 +140,28 @@ class AddInLoop(FileRule):
         "async def create_all(session: AsyncSession, items: list) -> None:\n"
         "    for data in items:\n"
         "        item = Item(**data)\n"
-        "        session.add(item)  # error\n"
-        "    [session.add(Item(**i)) for i in items]  # error\n",
+        "        session.add(item)\n"
+        "        await session.flush()  # error\n",
+        "from sqlalchemy import insert, text, update\n"
         "from sqlalchemy.orm import Session\n"
-        "from app import models\n"
         "from app.core.database import SessionLocal\n"
         "from app.models.item import Item\n"
         "class ItemRepository:\n"
         "    def __init__(self, db: Session) -> None:\n"
         "        self.db = db\n"
         "    def save(self, items) -> None:\n"
-        "        while items:\n"
-        "            self.db.add(Item(name=items.pop()))  # error\n"
+        "        for item in items:\n"
+        "            self.db.execute(insert(Item).values(name=item))  # error\n"
+        "    def rename(self, names: dict) -> None:\n"
+        "        for item_id, name in names.items():\n"
+        "            stmt = update(Item).where(Item.id == item_id).values(name=name)\n"
+        "            self.db.execute(stmt)  # error\n"
         "def import_rows(rows) -> None:\n"
         "    with SessionLocal() as db:\n"
         "        for row in rows:\n"
-        "            db.add(models.Row.from_dict(row))  # error\n",
+        "            db.execute(text('INSERT INTO row (v) VALUES (:v)'), {'v': row})  # error\n"
+        "            db.add(Row(row))\n"
+        "            db.commit()  # error\n",
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -145,11 +169,12 @@ class AddInLoop(FileRule):
         self._reset()
 
     def _reset(self) -> None:
-        # Per function scope, the loops (innermost last) around the current node.
-        self._loops: list[list[cst.CSTNode]] = [[]]
+        # Per function scope, the ``for`` loops (innermost last) around the current node.
+        self._loops: list[list[_Loop]] = [[]]
         self._classes: list[set[str]] = []
         self._bound: set[tuple[int, str]] = set()
         self._constructed: set[tuple[int, str]] = set()
+        self._statements: dict[tuple[int, str], cst.BaseExpression] = {}
         self._sqlalchemy_file = False
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
@@ -176,42 +201,16 @@ class AddInLoop(FileRule):
         if len(self._loops) > 1:
             self._loops.pop()
 
-    def _enter_loop(self, node: cst.CSTNode) -> None:
-        self._loops[-1].append(node)
-
-    def _leave_loop(self) -> None:
-        if self._loops[-1]:
-            self._loops[-1].pop()
-
     def visit_For(self, node: cst.For, ctx: FileContext) -> None:
-        self._enter_loop(node)
+        self._loops[-1].append(_Loop(_per_iteration_calls(node.body)))
 
     def leave_For(self, node: cst.For, ctx: FileContext) -> None:
-        self._leave_loop()
-
-    def visit_While(self, node: cst.While, ctx: FileContext) -> None:
-        self._enter_loop(node)
-
-    def leave_While(self, node: cst.While, ctx: FileContext) -> None:
-        self._leave_loop()
-
-    def visit_ListComp(self, node: cst.ListComp, ctx: FileContext) -> None:
-        self._enter_loop(node)
-
-    def leave_ListComp(self, node: cst.ListComp, ctx: FileContext) -> None:
-        self._leave_loop()
-
-    def visit_SetComp(self, node: cst.SetComp, ctx: FileContext) -> None:
-        self._enter_loop(node)
-
-    def leave_SetComp(self, node: cst.SetComp, ctx: FileContext) -> None:
-        self._leave_loop()
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp, ctx: FileContext) -> None:
-        self._enter_loop(node)
-
-    def leave_GeneratorExp(self, node: cst.GeneratorExp, ctx: FileContext) -> None:
-        self._leave_loop()
+        if not self._loops[-1]:
+            return
+        loop = self._loops[-1].pop()
+        if loop.adds_new_rows:
+            for call, callee in loop.flushes:
+                ctx.report(call, self._message(callee, _FLUSH_ADVICE))
 
     def visit_WithItem(self, node: cst.WithItem, ctx: ScopedContext) -> None:
         function = ctx.enclosing_function
@@ -227,6 +226,7 @@ class AddInLoop(FileRule):
         names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
         for name in names:
             self._constructed.discard((id(function), name))
+            self._statements[(id(function), name)] = node.value
         if not isinstance(node.value, cst.Call):
             return
         if _session_call(node.value, ctx):
@@ -238,15 +238,38 @@ class AddInLoop(FileRule):
         if not self._loops[-1]:
             return
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value != "add" or not node.args:
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _SESSION_CALLS:
             return
-        if (
-            self._new_object(node.args[0].value, ctx)
-            and self._is_session(func.value, ctx)
-            and not _commits_per_item(self._loops[-1][-1])
-        ):
-            callee = ".".join(dotted_name(func) or ("?", "add"))
-            ctx.report(node, self.message.format(call=callee))
+        if not self._is_session(func.value, ctx):
+            return
+        loop = self._loops[-1][-1]
+        method = func.attr.value
+        callee = ".".join(dotted_name(func) or ("session", method))
+        if method == "add":
+            if node.args and self._new_object(node.args[0].value, ctx):
+                loop.adds_new_rows = True
+        elif id(node) not in loop.per_iteration:
+            return
+        elif method in ("flush", "commit"):
+            loop.flushes.append((node, callee))
+        elif self._single_row_write(node, ctx):
+            ctx.report(node, self._message(callee, _EXECUTE_ADVICE))
+
+    def _message(self, callee: str, advice: str) -> str:
+        return self.message.format(call=callee, advice=advice)
+
+    def _single_row_write(self, call: cst.Call, ctx: ScopedContext) -> bool:
+        """``execute(insert(X).values(...))``, a name bound to one, or ``text("INSERT..")``,
+        without a list of rows as the second argument (that is one bulk statement)."""
+        if not call.args or call.args[0].keyword is not None:
+            return False
+        if len(call.args) > 1 and isinstance(call.args[1].value, _ROW_LISTS):
+            return False
+        statement = call.args[0].value
+        function = ctx.enclosing_function
+        if isinstance(statement, cst.Name) and function is not None:
+            statement = self._statements.get((id(function), statement.value), statement)
+        return _is_write_statement(statement, ctx)
 
     def _new_object(self, value: cst.BaseExpression, ctx: ScopedContext) -> bool:
         """``add(Model(...))`` or ``add(x)`` with ``x = Model(...)``: a row to insert.
@@ -291,6 +314,65 @@ class AddInLoop(FileRule):
         return self._sqlalchemy_file and (name in _SESSION_NAMES or name.endswith("_session"))
 
 
+_SESSION_CALLS = frozenset({"add", "flush", "commit", "execute"})
+_ROW_LISTS = (cst.List, cst.ListComp, cst.Tuple, cst.GeneratorExp, cst.Name, cst.Attribute)
+_WRITE_BUILDERS = frozenset({"insert", "update", "delete"})
+_WRITE_SQL = re.compile(r"^\s*(insert|update|delete)\b", re.IGNORECASE)
+_FLUSH_ADVICE = "add every row, then flush or commit once"
+_EXECUTE_ADVICE = "execute one bulk statement with a list of rows"
+
+
+@dataclass
+class _Loop:
+    """A ``for`` loop being walked: its unconditional calls and what happened in it."""
+
+    per_iteration: frozenset[int]
+    adds_new_rows: bool = False
+    flushes: list[tuple[cst.Call, str]] = field(default_factory=list)
+
+
+def _per_iteration_calls(body: cst.BaseSuite) -> frozenset[int]:
+    """Ids of calls that are whole statements of the loop body (``await`` allowed, also
+    ``x = [await] call``): they run on every iteration, not under ``if``/``try``."""
+    lines: list[cst.BaseSmallStatement] = []
+    if isinstance(body, cst.IndentedBlock):
+        for stmt in body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                lines.extend(stmt.body)
+    elif isinstance(body, cst.SimpleStatementSuite):
+        lines.extend(body.body)
+    calls: set[int] = set()
+    for small in lines:
+        value: cst.BaseExpression | None = None
+        if isinstance(small, cst.Expr | cst.Assign | cst.AnnAssign | cst.AugAssign):
+            value = small.value
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Call):
+            calls.add(id(value))
+    return frozenset(calls)
+
+
+def _is_write_statement(node: cst.BaseExpression, ctx: FileContext) -> bool:
+    """``insert(X).values(...)``, ``update(X).where(...)``, ``delete(X)``, ``X.insert()``,
+    or ``text("UPDATE ...")`` / a literal ``"DELETE ..."``."""
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        text = string_value(node)
+        return text is not None and bool(_WRITE_SQL.match(text))
+    while isinstance(node, cst.Call):
+        func = node.func
+        dotted = dotted_name(func)
+        if dotted is not None and dotted[-1] == "text" and node.args:
+            return _is_write_statement(node.args[0].value, ctx)
+        if dotted is not None and dotted[-1] in _WRITE_BUILDERS:
+            qualified = ctx.qualified_name(func) or ""
+            return len(dotted) > 1 or qualified.startswith(("sqlalchemy", "sqlmodel"))
+        if not isinstance(func, cst.Attribute):
+            return False
+        node = func.value
+    return False
+
+
 def _constructs(call: cst.Call) -> bool:
     """``Model(...)`` or ``Model.from_x(...)``: a class (CapWords) builds a new object."""
     dotted = dotted_name(call.func)
@@ -299,17 +381,6 @@ def _constructs(call: cst.Call) -> bool:
     if dotted[-1][:1].isupper():
         return True
     return len(dotted) >= 2 and dotted[-2][:1].isupper()
-
-
-def _commits_per_item(loop: cst.CSTNode) -> bool:
-    """The loop commits each item on its own (error isolation): ``add_all`` would change
-    the transaction semantics, so the per-item ``add()`` is deliberate."""
-    return any(
-        isinstance(call, cst.Call)
-        and isinstance(call.func, cst.Attribute)
-        and call.func.attr.value == "commit"
-        for call in iter_nodes(loop, (cst.Call,))
-    )
 
 
 def _imports_sqlalchemy(node: cst.Import | cst.ImportFrom) -> bool:
