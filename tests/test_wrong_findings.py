@@ -66,3 +66,57 @@ def test_ll211_raise_because_the_caller_holds_the_role_is_a_business_rule() -> N
     )
     files = {"app/api/deps.py": DEPS, "app/api/routes/users.py": route}
     assert found(files, "LL211") == [("app/api/routes/users.py", 10)]
+
+
+# -- LL501: raising helpers and logged isolation -----------------------------------------------
+
+
+def test_ll501_logged_isolation_is_not_swallowing_a_silent_pass_is() -> None:
+    source = (
+        "import logging\n"
+        "log = logging.getLogger(__name__)\n"
+        "def build_card(source):\n"
+        "    return source()\n"
+        "def feed(sources) -> list:\n"
+        "    cards = []\n"
+        "    for source in sources:\n"
+        "        try:\n"
+        "            cards.append(build_card(source))\n"
+        "        except Exception:\n"
+        "            log.exception('card failed')\n"
+        "    try:\n"
+        "        cards.sort()\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "    return cards\n"
+    )
+    files = {"app/services/feed.py": source}
+    assert found(files, "LL501") == [("app/services/feed.py", 14)]
+    strict = found(files, "LL501", {"report-logged": True})
+    assert strict == [("app/services/feed.py", 10), ("app/services/feed.py", 14)]
+
+
+def test_ll501_self_method_that_always_raises_inherited_in_the_module() -> None:
+    source = (
+        "class Base:\n"
+        "    def handle_exception(self, ex):\n"
+        "        if isinstance(ex, KeyError):\n"
+        "            raise LookupError() from ex\n"
+        "        raise RuntimeError() from ex\n"
+        "    def note(self, ex):\n"
+        "        if ex:\n"
+        "            return None\n"
+        "        raise ex\n"
+        "class Service(Base):\n"
+        "    def run(self, job):\n"
+        "        try:\n"
+        "            job()\n"
+        "        except Exception as ex:\n"
+        "            self.handle_exception(ex)\n"
+        "        try:\n"
+        "            job()\n"
+        "        except Exception as ex:\n"
+        "            self.note(ex)\n"
+    )
+    files = {"app/services/jobs.py": source}
+    assert found(files, "LL501") == [("app/services/jobs.py", 18)]
