@@ -5,7 +5,7 @@ Each test names the rule it pins; invalid cases assert exact (path, line) pairs.
 
 from __future__ import annotations
 
-from layerlint.testing import checked_fix, found
+from layerlint.testing import checked_fix, found, messages
 
 # -- LL206 / LL201: a plain Starlette app ------------------------------------------------------
 
@@ -120,3 +120,37 @@ def test_ll501_self_method_that_always_raises_inherited_in_the_module() -> None:
     )
     files = {"app/services/jobs.py": source}
     assert found(files, "LL501") == [("app/services/jobs.py", 18)]
+
+
+# -- LL701: enum labels and settings defaults ---------------------------------------------------
+
+
+def test_ll701_enum_members_named_like_secrets_are_labels() -> None:
+    source = (
+        "from enum import StrEnum\n"
+        "import enum\n"
+        "class TokenType(StrEnum):\n"
+        "    access_token = 'app_access_token'\n"
+        "    refresh_token = 'app_refresh_token'\n"
+        "    client_secret = 'app_client_secret'\n"
+        "class Kind(str, enum.Enum):\n"
+        "    api_key = 'polar_api_key_kind'\n"
+    )
+    assert found({"app/enums.py": source}, "LL701") == []
+
+
+def test_ll701_settings_default_gets_the_settings_message() -> None:
+    files = {
+        "app/config.py": (
+            "from pydantic_settings import BaseSettings\n"
+            "class Settings(BaseSettings):\n"
+            "    stripe_secret_key: str = 'sk_live_51HxYzAbCdEf'\n"
+            "STRIPE_SECRET_KEY = 'sk_live_51HxYzAbCdEf'\n"
+        )
+    }
+    assert found(files, "LL701") == [("app/config.py", 3), ("app/config.py", 4)]
+    assert messages(files, "LL701") == [
+        "default secret in settings field `stripe_secret_key`; do not commit a default "
+        "secret, require it from the environment",
+        "hardcoded secret in `STRIPE_SECRET_KEY`; read it from the environment through settings",
+    ]
