@@ -154,3 +154,59 @@ def test_ll701_settings_default_gets_the_settings_message() -> None:
         "secret, require it from the environment",
         "hardcoded secret in `STRIPE_SECRET_KEY`; read it from the environment through settings",
     ]
+
+
+# -- LL310: constants, placeholders and statements that take no bound parameters -------------
+
+
+def test_ll310_enum_value_and_class_constants_are_constants() -> None:
+    source = (
+        "from enum import StrEnum\n"
+        "from sqlalchemy import text\n"
+        "class Interval(StrEnum):\n"
+        "    day = 'day'\n"
+        "    def sql_interval(self):\n"
+        "        return text(f\"'1 {self.value}'::interval\")\n"
+        "class Stats:\n"
+        "    _threshold = 5\n"
+        "    LIMIT: int = 100\n"
+        "    def __init__(self, user_limit: int) -> None:\n"
+        "        self.user_limit = user_limit\n"
+        "    async def top(self, session):\n"
+        "        await session.execute(text(f'SELECT * FROM t WHERE n > {self._threshold}'))\n"
+        "        await session.execute(text(f'SELECT * FROM t LIMIT {self.LIMIT}'))\n"
+        "        await session.execute(text(f'SELECT * FROM t WHERE d = {Interval.day}'))\n"
+        "        await session.execute(text(f\"SELECT * FROM t WHERE n = '{self.user_limit}'\"))\n"
+    )
+    assert found({"app/time_queries.py": source}, "LL310") == [("app/time_queries.py", 16)]
+
+
+def test_ll310_fstring_building_bind_names_from_literal_data_is_not_user_data() -> None:
+    source = (
+        "from sqlalchemy import text\n"
+        "COLUMNS = ('name', 'email')\n"
+        "async def insert_user(session, values: dict):\n"
+        "    names = ', '.join(COLUMNS)\n"
+        "    binds = ', '.join(f':{column}' for column in COLUMNS)\n"
+        "    sql = f'INSERT INTO users ({names}) VALUES ({binds})'\n"
+        "    await session.execute(text(sql), values)\n"
+    )
+    assert found({"app/repositories/users.py": source}, "LL310") == []
+
+
+def test_ll310_statements_without_bind_parameters_get_quoting_advice() -> None:
+    files = {
+        "app/services/tenancy.py": (
+            "from sqlalchemy import text\n"
+            "def grant(cursor, role_name: str) -> None:\n"
+            "    cursor.execute(f'GRANT {role_name} TO CURRENT_USER')\n"
+            "    cursor.execute(f'DROP ROLE {role_name}')\n"
+            "async def localise(session, timezone: str) -> None:\n"
+            "    await session.execute(text(f\"SET LOCAL TIME ZONE '{timezone}'\"))\n"
+        )
+    }
+    assert found(files, "LL310") == [("app/services/tenancy.py", 6)]
+    [message] = messages(files, "LL310")
+    assert "takes no bound parameters" in message
+    assert "identifier_preparer.quote()" in message
+    assert ":name" not in message
