@@ -210,3 +210,21 @@ def test_ll310_statements_without_bind_parameters_get_quoting_advice() -> None:
     assert "takes no bound parameters" in message
     assert "identifier_preparer.quote()" in message
     assert ":name" not in message
+
+
+# -- LL601: merge and placeholder revisions ----------------------------------------------------
+
+
+def test_ll601_not_for_a_revision_whose_upgrade_is_empty_too() -> None:
+    merge = (
+        "revision = 'a1'\n"
+        "down_revision = ('b2', 'c3')\n"
+        "def upgrade():\n"
+        "    '''Merge heads.'''\n"
+        "    pass\n"
+        "def downgrade():\n"
+        "    pass\n"
+    )
+    real = merge.replace("    '''Merge heads.'''\n    pass\n", "    op.drop_table('x')\n", 1)
+    files = {"alembic/versions/a1_merge.py": merge, "alembic/versions/a2_drop.py": real}
+    assert found(files, "LL601") == [("alembic/versions/a2_drop.py", 5)]
