@@ -191,8 +191,8 @@ def test_ll306_migration_session_is_not_the_apps() -> None:
             "    return sessionmaker(bind=op.get_bind())\n"
         ),
         "app/core/database.py": (
-            "from sqlalchemy.orm import sessionmaker\n"
-            "SessionLocal = sessionmaker(autoflush=False)\n"
+            "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+            "SessionLocal = async_sessionmaker(autoflush=False)\n"
         ),
     }
     assert found(files, "LL306") == [("app/core/database.py", 2)]
