@@ -62,6 +62,7 @@ def test_ll101_import_through_a_package_reexport_is_followed() -> None:
 def test_ll102_repository_built_in_a_route_is_reported() -> None:
     files = {
         "app/repositories/user_repo.py": REPOSITORY,
+        "app/services/user_service.py": "class UserService:\n    pass\n",
         "app/routes/users.py": (
             "from fastapi import APIRouter\n"
             "from app.repositories.user_repo import UserRepository\n"
@@ -100,6 +101,7 @@ def test_ll102_route_going_through_a_service_is_silent() -> None:
 def test_ll103_query_on_an_annotated_session_in_a_route_is_reported() -> None:
     files = {
         "app/models/user.py": USER_MODEL,
+        "app/repositories/user_repo.py": REPOSITORY,
         "app/routes/users.py": (
             "from fastapi import APIRouter\n"
             "from sqlalchemy import select\n"

@@ -5,7 +5,7 @@ Each test names the rule it pins; invalid cases assert exact (path, line) pairs.
 
 from __future__ import annotations
 
-from layerlint.testing import checked_fix, found, messages
+from layerlint.testing import checked_fix, found, lint_files, messages
 
 # -- LL206 / LL201: a plain Starlette app ------------------------------------------------------
 
@@ -228,3 +228,96 @@ def test_ll601_not_for_a_revision_whose_upgrade_is_empty_too() -> None:
     real = merge.replace("    '''Merge heads.'''\n    pass\n", "    op.drop_table('x')\n", 1)
     files = {"alembic/versions/a1_merge.py": merge, "alembic/versions/a2_drop.py": real}
     assert found(files, "LL601") == [("alembic/versions/a2_drop.py", 5)]
+
+
+# -- LL102: repositories handed to services; projects without a services layer ---------------
+
+REPO = "class UserRepository:\n    def __init__(self, session) -> None:\n        self.session = session\n    def get(self, i):\n        return None\n"
+SERVICE = (
+    "class RegistrationService:\n"
+    "    def __init__(self, repo) -> None:\n"
+    "        self.repo = repo\n"
+    "    def register(self, email: str):\n"
+    "        return self.repo.get(email)\n"
+)
+
+
+def test_ll102_repository_only_passed_to_a_service_constructor() -> None:
+    route = (
+        "from fastapi import APIRouter\n"
+        "from app.repositories.users import UserRepository\n"
+        "from app.services.registration import RegistrationService\n"
+        "router = APIRouter()\n"
+        "@router.post('/register')\n"
+        "def register(email: str, session) -> None:\n"
+        "    return RegistrationService(UserRepository(session)).register(email)\n"
+        "@router.post('/invite')\n"
+        "def invite(email: str, session) -> None:\n"
+        "    repo = UserRepository(session)\n"
+        "    return RegistrationService(repo=repo).register(email)\n"
+        "@router.get('/users/{i}')\n"
+        "def read(i: int, session) -> None:\n"
+        "    repo = UserRepository(session)\n"
+        "    RegistrationService(repo)\n"
+        "    return repo.get(i)\n"
+    )
+    files = {
+        "app/repositories/users.py": REPO,
+        "app/services/registration.py": SERVICE,
+        "app/routes/users.py": route,
+    }
+    assert found(files, "LL102") == [("app/routes/users.py", 14), ("app/routes/users.py", 16)]
+
+
+NO_SERVICES = {
+    "app/models.py": "class User:\n    pass\n",
+    "app/crud.py": "def get_user_by_email(*, session, email: str):\n    return None\n",
+    "app/api/routes/users.py": (
+        "from fastapi import APIRouter\n"
+        "from app import crud\n"
+        "router = APIRouter()\n"
+        "@router.get('/users/by-email')\n"
+        "def by_email(email: str, session) -> dict:\n"
+        "    return {'user': crud.get_user_by_email(session=session, email=email)}\n"
+    ),
+}
+
+
+def test_ll102_silent_in_a_project_without_a_services_layer() -> None:
+    assert found(NO_SERVICES, "LL102") == []
+
+
+def test_ll102_without_services_only_where_the_configured_contract_forbids_it() -> None:
+    contract = {"contract": {"routes": ["schemas", "models", "core"]}}
+    diagnostics = lint_files(NO_SERVICES, select=("LL102",), config_table=contract)
+    assert [(d.path, d.span.line) for d in diagnostics] == [("app/api/routes/users.py", 6)]
+    assert "go through a service" not in diagnostics[0].message
+    assert "configured contract" in diagnostics[0].message
+
+
+# -- LL103: the advice names a layer the project has ------------------------------------------
+
+ROUTE_WITH_QUERY = (
+    "from fastapi import APIRouter\n"
+    "from sqlalchemy import select\n"
+    "from sqlalchemy.ext.asyncio import AsyncSession\n"
+    "router = APIRouter()\n"
+    "@router.get('/')\n"
+    "async def list_users(session: AsyncSession):\n"
+    "    return (await session.execute(select(1))).all()\n"
+)
+
+
+def test_ll103_silent_without_repositories_or_services_layer() -> None:
+    assert found({"app/auth/views.py": ROUTE_WITH_QUERY}, "LL103") == []
+
+
+def test_ll103_without_repositories_says_move_to_a_service() -> None:
+    files = {
+        "app/routes/users.py": ROUTE_WITH_QUERY,
+        "app/services/users.py": "def list_users():\n    return []\n",
+    }
+    assert found(files, "LL103") == [("app/routes/users.py", 7)]
+    assert messages(files, "LL103") == [
+        "route runs `session.execute()` itself; move database access to a service"
+    ]
