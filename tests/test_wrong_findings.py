@@ -309,7 +309,10 @@ ROUTE_WITH_QUERY = (
 
 
 def test_ll103_silent_without_repositories_or_services_layer() -> None:
-    assert found({"app/auth/views.py": ROUTE_WITH_QUERY}, "LL103") == []
+    files = {"app/routes/users.py": ROUTE_WITH_QUERY, "app/models/user.py": "X = 1\n"}
+    assert found(files, "LL103") == []
+    files["app/repositories/users.py"] = "X = 1\n"
+    assert found(files, "LL103") == [("app/routes/users.py", 7)]
 
 
 def test_ll103_without_repositories_says_move_to_a_service() -> None:
