@@ -269,11 +269,16 @@ def test_ll308_project_utcnow_helper_and_migrations() -> None:
             "    op.add_column('t', column)\n"
         ),
     }
-    assert found(files, "LL308") == [
+    assert found(files, "LL308") == []
+    assert found(files, "LL308", {"callable-defaults": True}) == [
         ("app/models/asset.py", 5),
         ("app/models/asset.py", 7),
         ("app/models/asset.py", 7),
     ]
+    files["app/models/asset.py"] = files["app/models/asset.py"].replace(
+        "onupdate=timezone.utcnow\n", "onupdate=timezone.utcnow()\n"
+    )
+    assert found(files, "LL308") == [("app/models/asset.py", 7)]
     assert any("use `onupdate=func.now()`" in m for m in messages(files, "LL308"))
 
 
