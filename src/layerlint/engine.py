@@ -289,7 +289,7 @@ def _codes_off_for_framework_versions(config: Config) -> frozenset[str]:
     }
     gated = gated_codes(config.root, configured)
     for note in gated.notes:
-        notices.detail(note)
+        notices.detail_once(note)
     return gated.codes
 
 
