@@ -1,4 +1,4 @@
-"""LL306 ``expire-on-commit``: ``sessionmaker``/``async_sessionmaker`` without ``expire_on_commit=False``."""
+"""LL306 ``expire-on-commit``: an async session factory without ``expire_on_commit=False``."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def expire_on_commit_fix(node: cst.CSTNode, is_async: bool = True) -> Fix | None
 
 
 class ExpireOnCommit(FileRule):
-    """``sessionmaker``/``async_sessionmaker`` without ``expire_on_commit=False``.
+    """An async session factory without ``expire_on_commit=False``.
 
     **What it does:** flags async session factories (``async_sessionmaker``, or
     ``sessionmaker(class_=AsyncSession)``, resolved to SQLAlchemy) created without

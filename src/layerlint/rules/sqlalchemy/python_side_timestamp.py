@@ -1,4 +1,4 @@
-"""LL308 ``python-side-timestamp``: a timestamp column whose default is computed in Python."""
+"""LL308 ``python-side-timestamp``: a timestamp column default computed once, at import time."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def _python_timestamp(node: cst.BaseExpression, ctx: FileContext) -> str | None:
 
 
 class PythonSideTimestamp(FileRule):
-    """A timestamp column whose default is computed in Python.
+    """A timestamp column default computed once, at import time (or in Python, opt-in).
 
     **What it does:** flags ``default=``/``onupdate=`` (and ``default_factory=``) of
     ``Column()``/``mapped_column()``, and ``default_factory=`` of a SQLModel ``Field()``
