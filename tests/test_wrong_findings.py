@@ -324,3 +324,34 @@ def test_ll103_without_repositories_says_move_to_a_service() -> None:
     assert messages(files, "LL103") == [
         "route runs `session.execute()` itself; move database access to a service"
     ]
+
+
+# -- LL311: per-row round trips, not batches, tables or id flushes ---------------------------
+
+
+def test_ll311_batches_tables_and_id_flushes_are_not_per_row_round_trips() -> None:
+    source = (
+        "from sqlalchemy import delete, insert, update\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "from app.models import Discount, Event, Redemption\n"
+        "async def run(session: AsyncSession, batches, models, rows, discounts, changes):\n"
+        "    for batch in batches:\n"
+        "        await session.execute(update(Event).where(Event.id.in_(batch)).values(x=1))\n"
+        "        await session.execute(insert(Event).values(batch))\n"
+        "        await session.execute(insert(Event), list(batch))\n"
+        "    for model in models:\n"
+        "        await session.execute(delete(model).where(model.field_id == 3))\n"
+        "    for discount in discounts:\n"
+        "        new = Discount(code=discount.code)\n"
+        "        session.add(new)\n"
+        "        await session.flush()\n"
+        "        session.add(Redemption(discount_id=new.id))\n"
+        "    for change in changes:\n"
+        "        await session.execute(update(Event).where(Event.id == change['id']).values(x=2))\n"
+        "    for row in rows:\n"
+        "        if row:\n"
+        "            session.add(Event(**row))\n"
+        "        await session.commit()\n"
+    )
+    files = {"app/services/backfill.py": source}
+    assert found(files, "LL311") == [("app/services/backfill.py", 17)]

@@ -12,6 +12,7 @@ from layerlint.expressions import dotted_name, string_value
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
 from layerlint.rules.base import FileContext, FileRule, OptionValue
 from layerlint.rules.sqlalchemy._support import ScopedContext, params
+from layerlint.walker import iter_nodes
 
 SESSION_TYPES = (
     SYNC_SESSIONS
@@ -202,15 +203,21 @@ class RoundTripInLoop(FileRule):
             self._loops.pop()
 
     def visit_For(self, node: cst.For, ctx: FileContext) -> None:
-        self._loops[-1].append(_Loop(_per_iteration_calls(node.body)))
+        self._loops[-1].append(
+            _Loop(_per_iteration_calls(node.body), frozenset(_target_names(node.target)))
+        )
 
     def leave_For(self, node: cst.For, ctx: FileContext) -> None:
         if not self._loops[-1]:
             return
         loop = self._loops[-1].pop()
-        if loop.adds_new_rows:
-            for call, callee in loop.flushes:
-                ctx.report(call, self._message(callee, _FLUSH_ADVICE))
+        if not loop.added:
+            return
+        reads_new_id = _reads_id_of(node.body, loop.added)
+        for call, callee in loop.flushes:
+            if callee.endswith(".flush") and reads_new_id:
+                continue  # flushed to get the new row's id, used in the same iteration
+            ctx.report(call, self._message(callee, _FLUSH_ADVICE))
 
     def visit_WithItem(self, node: cst.WithItem, ctx: ScopedContext) -> None:
         function = ctx.enclosing_function
@@ -245,31 +252,38 @@ class RoundTripInLoop(FileRule):
         loop = self._loops[-1][-1]
         method = func.attr.value
         callee = ".".join(dotted_name(func) or ("session", method))
+        if id(node) not in loop.per_iteration:
+            return  # under ``if``/``try``/a nested block: not every iteration
         if method == "add":
             if node.args and self._new_object(node.args[0].value, ctx):
-                loop.adds_new_rows = True
-        elif id(node) not in loop.per_iteration:
-            return
+                value = node.args[0].value
+                loop.added.add(value.value if isinstance(value, cst.Name) else "")
         elif method in ("flush", "commit"):
             loop.flushes.append((node, callee))
-        elif self._single_row_write(node, ctx):
+        elif self._single_row_write(node, ctx, loop.targets):
             ctx.report(node, self._message(callee, _EXECUTE_ADVICE))
 
     def _message(self, callee: str, advice: str) -> str:
         return self.message.format(call=callee, advice=advice)
 
-    def _single_row_write(self, call: cst.Call, ctx: ScopedContext) -> bool:
-        """``execute(insert(X).values(...))``, a name bound to one, or ``text("INSERT..")``,
-        without a list of rows as the second argument (that is one bulk statement)."""
+    def _single_row_write(
+        self, call: cst.Call, ctx: ScopedContext, loop_targets: frozenset[str]
+    ) -> bool:
+        """``execute(insert(X).values(a=...))``, ``update(X).where(X.id == v)``, a name
+        bound to one, or ``text("INSERT ..."), {...}``: one row per statement. A second
+        argument other than one dict is rows for one bulk statement."""
         if not call.args or call.args[0].keyword is not None:
             return False
-        if len(call.args) > 1 and isinstance(call.args[1].value, _ROW_LISTS):
-            return False
+        one_row_of_parameters = False
+        if len(call.args) > 1:
+            if not isinstance(call.args[1].value, cst.Dict):
+                return False
+            one_row_of_parameters = True
         statement = call.args[0].value
         function = ctx.enclosing_function
         if isinstance(statement, cst.Name) and function is not None:
             statement = self._statements.get((id(function), statement.value), statement)
-        return _is_write_statement(statement, ctx)
+        return _is_single_row_statement(statement, ctx, loop_targets, one_row_of_parameters)
 
     def _new_object(self, value: cst.BaseExpression, ctx: ScopedContext) -> bool:
         """``add(Model(...))`` or ``add(x)`` with ``x = Model(...)``: a row to insert.
@@ -315,7 +329,6 @@ class RoundTripInLoop(FileRule):
 
 
 _SESSION_CALLS = frozenset({"add", "flush", "commit", "execute"})
-_ROW_LISTS = (cst.List, cst.ListComp, cst.Tuple, cst.GeneratorExp, cst.Name, cst.Attribute)
 _WRITE_BUILDERS = frozenset({"insert", "update", "delete"})
 _WRITE_SQL = re.compile(r"^\s*(insert|update|delete)\b", re.IGNORECASE)
 _FLUSH_ADVICE = "add every row, then flush or commit once"
@@ -327,7 +340,8 @@ class _Loop:
     """A ``for`` loop being walked: its unconditional calls and what happened in it."""
 
     per_iteration: frozenset[int]
-    adds_new_rows: bool = False
+    targets: frozenset[str] = frozenset()
+    added: set[str] = field(default_factory=set)
     flushes: list[tuple[cst.Call, str]] = field(default_factory=list)
 
 
@@ -353,24 +367,98 @@ def _per_iteration_calls(body: cst.BaseSuite) -> frozenset[int]:
     return frozenset(calls)
 
 
-def _is_write_statement(node: cst.BaseExpression, ctx: FileContext) -> bool:
-    """``insert(X).values(...)``, ``update(X).where(...)``, ``delete(X)``, ``X.insert()``,
-    or ``text("UPDATE ...")`` / a literal ``"DELETE ..."``."""
+def _is_single_row_statement(
+    node: cst.BaseExpression,
+    ctx: FileContext,
+    loop_targets: frozenset[str],
+    one_row_of_parameters: bool,
+) -> bool:
+    """A write statement that touches one row.
+
+    ``insert(X).values(a=1)``/``.values({...})`` (not ``.values(rows)``), ``insert(X)``
+    executed with one dict; ``update(X)``/``delete(X)`` whose ``where()`` compares with
+    ``==`` and uses no ``in_()``; ``text("INSERT|UPDATE|DELETE ...")`` with one dict.
+    Statements on the loop variable (``delete(model)`` for each model) touch a table per
+    iteration, not a row.
+    """
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
         text = string_value(node)
-        return text is not None and bool(_WRITE_SQL.match(text))
-    while isinstance(node, cst.Call):
-        func = node.func
-        dotted = dotted_name(func)
-        if dotted is not None and dotted[-1] == "text" and node.args:
-            return _is_write_statement(node.args[0].value, ctx)
-        if dotted is not None and dotted[-1] in _WRITE_BUILDERS:
-            qualified = ctx.qualified_name(func) or ""
-            return len(dotted) > 1 or qualified.startswith(("sqlalchemy", "sqlmodel"))
-        if not isinstance(func, cst.Attribute):
+        return one_row_of_parameters and text is not None and bool(_WRITE_SQL.match(text))
+    chain: list[cst.Call] = []
+    current: cst.BaseExpression = node
+    while isinstance(current, cst.Call):
+        chain.append(current)
+        func = current.func
+        if not isinstance(func, cst.Attribute) or isinstance(func.value, cst.Name | cst.Attribute):
+            break
+        current = func.value
+    if not chain:
+        return False
+    root = chain[-1]
+    dotted = dotted_name(root.func)
+    if dotted is None:
+        return False
+    if dotted[-1] == "text":
+        if not root.args:
             return False
-        node = func.value
-    return False
+        return _is_single_row_statement(
+            root.args[0].value, ctx, loop_targets, one_row_of_parameters
+        )
+    if dotted[-1] not in _WRITE_BUILDERS:
+        return False
+    qualified = ctx.qualified_name(root.func) or ""
+    if len(dotted) == 1 and not qualified.startswith(("sqlalchemy", "sqlmodel")):
+        return False
+    if root.args and _mentions(root.args[0].value, loop_targets):
+        return False  # one statement per table or model
+    methods = {
+        call.func.attr.value: call for call in chain[:-1] if isinstance(call.func, cst.Attribute)
+    }
+    if dotted[-1] == "insert":
+        values = methods.get("values")
+        if values is None:
+            return one_row_of_parameters
+        return all(
+            arg.keyword is not None or isinstance(arg.value, cst.Dict) for arg in values.args
+        )
+    where = methods.get("where") or methods.get("filter")
+    return where is not None and _compares_one_row(where)
+
+
+def _compares_one_row(where: cst.Call) -> bool:
+    """``where(X.id == v)``: an equality, and no ``in_()``/``any_()`` over a collection."""
+    nodes = list(iter_nodes(where, (cst.Comparison, cst.Call)))
+    if any(
+        isinstance(n, cst.Call)
+        and isinstance(n.func, cst.Attribute)
+        and n.func.attr.value in ("in_", "any_", "between")
+        for n in nodes
+    ):
+        return False
+    return any(
+        isinstance(n, cst.Comparison)
+        and any(isinstance(t.operator, cst.Equal) for t in n.comparisons)
+        for n in nodes
+    )
+
+
+def _mentions(node: cst.BaseExpression, names: frozenset[str]) -> bool:
+    return any(isinstance(n, cst.Name) and n.value in names for n in iter_nodes(node, (cst.Name,)))
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    return [n.value for n in iter_nodes(target, (cst.Name,)) if isinstance(n, cst.Name)]
+
+
+def _reads_id_of(body: cst.BaseSuite, added: set[str]) -> bool:
+    """The loop reads ``obj.id`` (or ``obj.<x>_id``) of an object it added."""
+    return any(
+        isinstance(n, cst.Attribute)
+        and isinstance(n.value, cst.Name)
+        and n.value.value in added
+        and (n.attr.value == "id" or n.attr.value.endswith("_id"))
+        for n in iter_nodes(body, (cst.Attribute,))
+    )
 
 
 def _constructs(call: cst.Call) -> bool:
