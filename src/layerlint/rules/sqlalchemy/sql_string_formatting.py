@@ -81,6 +81,7 @@ _IDENTIFIER_KEYWORDS = frozenset(
         "LEVEL",
         "ROLE",
         "USER",
+        "OWNER",
         "GRANT",
         "REVOKE",
     }
