@@ -355,3 +355,21 @@ def test_ll311_batches_tables_and_id_flushes_are_not_per_row_round_trips() -> No
     )
     files = {"app/services/backfill.py": source}
     assert found(files, "LL311") == [("app/services/backfill.py", 17)]
+
+
+def test_ll211_self_or_superuser_after_an_early_return_is_a_resource_rule() -> None:
+    route = (
+        "from fastapi import APIRouter, HTTPException\n"
+        "from app.api.deps import CurrentUser\n"
+        "router = APIRouter()\n"
+        "@router.get('/users/{user_id}')\n"
+        "def read_user(user_id: int, current_user: CurrentUser):\n"
+        "    user = load(user_id)\n"
+        "    if user == current_user:\n"
+        "        return user\n"
+        "    if not current_user.is_superuser:\n"
+        "        raise HTTPException(status_code=403)\n"
+        "    return user\n"
+    )
+    files = {"app/api/deps.py": DEPS, "app/api/routes/users.py": route}
+    assert found(files, "LL211") == []

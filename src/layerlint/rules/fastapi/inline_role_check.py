@@ -40,7 +40,9 @@ class InlineRoleCheck(FileRule):
     caller holds it (``if current_user.is_superuser: raise HTTPException(403,
     "superusers cannot delete themselves")``); tests mixing a role with anything else
     (``item.owner_id != user.id``) and checks nested in another condition or loop, which
-    are resource-level rules;
+    are resource-level rules, as is a check after an ``if`` that already returned for some
+    callers (``if user == current_user: return user`` then ``if not
+    current_user.is_superuser: raise``: self or admin);
     role checks on other objects (the user being deleted, a database replica); and
     dependency functions such as ``require_admin``, which is where such checks belong.
 
@@ -144,6 +146,7 @@ class InlineRoleCheck(FileRule):
         self._elif_guarded: dict[int, bool] = {}
         self._found: list[cst.If] = []
         self._fastapi = False
+        self._after_early_exit: set[int] = set()
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         """Per-file state starts empty."""
@@ -161,6 +164,7 @@ class InlineRoleCheck(FileRule):
         """Remember route handlers (``@<name>.<verb>("/path")``) and their injected params."""
         if node.decorators and any(is_route_decorator(d.decorator) for d in node.decorators):
             self._routes[id(node)] = (_injected_params(node.params), self._depth)
+            self._after_early_exit.update(_ifs_after_an_early_return(node.body))
 
     # Bodies of compound statements make what they contain conditional.
     def visit_For(self, node: cst.For, ctx: FileContext) -> None:
@@ -203,6 +207,8 @@ class InlineRoleCheck(FileRule):
         injected, base_depth = route
         if self._depth > base_depth or not self._elif_guarded.get(id(node), True):
             return
+        if id(node) in self._after_early_exit:
+            return  # ``if user == current_user: return user`` first: self-or-admin, a resource rule
         if (
             injected
             and _raises(node.body)
@@ -216,6 +222,21 @@ class InlineRoleCheck(FileRule):
         if self._fastapi:
             for found in self._found:
                 ctx.report(found.test)
+
+
+def _ifs_after_an_early_return(body: cst.BaseSuite) -> set[int]:
+    """Top-level ``if`` statements that follow an ``if`` returning early: the check
+    after it applies only to callers the earlier branch did not serve."""
+    found: set[int] = set()
+    returned = False
+    statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+    for statement in statements:
+        if isinstance(statement, cst.If):
+            if returned:
+                found.add(id(statement))
+            elif any(isinstance(stmt, cst.Return) for stmt in _statements(statement.body)):
+                returned = True
+    return found
 
 
 def _injected_params(params: cst.Parameters) -> frozenset[str]:
