@@ -146,13 +146,23 @@ def test_ll701_settings_default_gets_the_settings_message() -> None:
             "class Settings(BaseSettings):\n"
             "    stripe_secret_key: str = 'sk_live_51HxYzAbCdEf'\n"
             "STRIPE_SECRET_KEY = 'sk_live_51HxYzAbCdEf'\n"
+            "class BaseConfig(BaseSettings):\n"
+            "    DEBUG: int = 0\n"
+            "class Config(BaseConfig):\n"
+            "    SECRET_KEY: str = 'super-secret-key'\n"
         )
     }
-    assert found(files, "LL701") == [("app/config.py", 3), ("app/config.py", 4)]
+    assert found(files, "LL701") == [
+        ("app/config.py", 3),
+        ("app/config.py", 4),
+        ("app/config.py", 8),
+    ]
     assert messages(files, "LL701") == [
         "default secret in settings field `stripe_secret_key`; do not commit a default "
         "secret, require it from the environment",
         "hardcoded secret in `STRIPE_SECRET_KEY`; read it from the environment through settings",
+        "default secret in settings field `SECRET_KEY`; do not commit a default secret, "
+        "require it from the environment",
     ]
 
 

@@ -194,11 +194,13 @@ _SETTINGS_MESSAGE = (
 )
 
 
-def _class_kind(ctx: FileContext) -> str | None:
+def _class_kind(ctx: FileContext, settings_classes: frozenset[str]) -> str | None:
     """``"enum"`` or ``"settings"`` for an attribute directly in such a class body."""
     owner = ctx.enclosing_class
     if owner is None or ctx.enclosing_function is not None:
         return None
+    if owner.name.value in settings_classes:
+        return "settings"
     for base in owner.bases:
         qualified = ctx.qualified_name(base.value) or ""
         last = qualified.rsplit(".", 1)[-1] or _last_name(base.value)
@@ -207,6 +209,25 @@ def _class_kind(ctx: FileContext) -> str | None:
         if last.endswith("Settings"):
             return "settings"
     return None
+
+
+def _settings_classes(module: cst.Module) -> frozenset[str]:
+    """Classes of the module derived (through classes of the module) from a ``*Settings``
+    base: ``class BaseConfig(BaseSettings)`` then ``class Config(BaseConfig)``."""
+    bases = {
+        statement.name.value: [_last_name(base.value) for base in statement.bases]
+        for statement in module.body
+        if isinstance(statement, cst.ClassDef)
+    }
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, names in bases.items():
+            if name not in found and any(b.endswith("Settings") or b in found for b in names):
+                found.add(name)
+                changed = True
+    return frozenset(found)
 
 
 def _last_name(node: cst.BaseExpression) -> str:
@@ -302,10 +323,12 @@ class HardcodedSecret(FileRule):
         super().__init__(options)
         self._skip = False
         self._seen: set[int] = set()
+        self._settings: frozenset[str] = frozenset()
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._skip = is_test_path(ctx.path)
         self._seen = set()
+        self._settings = _settings_classes(node)
 
     def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
         if self._skip:
@@ -342,7 +365,7 @@ class HardcodedSecret(FileRule):
             return
         self._seen.add(id(value))
         if name is not None and is_secret_name(name) and looks_like_secret_value(name, text):
-            kind = _class_kind(ctx)
+            kind = _class_kind(ctx, self._settings)
             if kind == "enum":
                 return  # ``access_token = "app_access_token"``: a label, not a secret
             message = _SETTINGS_MESSAGE if kind == "settings" else self.message
