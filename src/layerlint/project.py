@@ -1,6 +1,6 @@
 """The project graph: modules and layers, imports, symbols, types and calls.
 
-Everything here is a look-up over the plain facts of collect.py. Names are resolved
+Everything here is a look-up over the plain facts of fact_collector.py. Names are resolved
 through imports and re-exports to the module that defines them; classes are classified
 (Pydantic model, ORM model, repository, service...) through their bases across files;
 the type of a receiver is inferred from annotations, constructors, ``Depends`` factories,

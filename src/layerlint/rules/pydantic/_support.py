@@ -16,7 +16,7 @@ from layerlint.rules._common import is_pydantic_class
 from layerlint.rules.base import Fix
 
 if TYPE_CHECKING:
-    from layerlint.rules.base import FileContext
+    from layerlint.file_context import FileContext
 
 
 SQLMODEL_BASES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
@@ -238,7 +238,6 @@ def module_ref(facts: ModuleFacts) -> FunctionRef:
             qualname="<module>",
             class_name=None,
             span=UNKNOWN_SPAN,
-            is_async=False,
             decorators=(),
             params=(),
             returns=None,

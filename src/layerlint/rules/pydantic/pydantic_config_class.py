@@ -28,7 +28,7 @@ from layerlint.rules.pydantic._support import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 #: ``BaseSettings`` wherever v1 and pydantic-settings put it.
@@ -587,12 +587,12 @@ class PydanticConfigClass(FileRule):
         self._settings: set[str] = set()
         self._indent = "    "
 
-    def visit_Module(self, node: cst.Module, ctx: FileRuleContext) -> None:
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._models.reset()
         self._settings.clear()
         self._indent = node.default_indent
 
-    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileRuleContext) -> None:
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
         verdict = self._models.classify(node, ctx)
         if verdict is Verdict.NO:
             return
@@ -603,7 +603,7 @@ class PydanticConfigClass(FileRule):
                 fix = config_class_fix(node, config, ctx.qualified_name, settings, self._indent)
                 ctx.report(config.name, fix=fix)
 
-    def _is_settings(self, node: cst.ClassDef, ctx: FileRuleContext) -> bool:
+    def _is_settings(self, node: cst.ClassDef, ctx: FileContext) -> bool:
         """A BaseSettings subclass (directly or via this file): its config is a
         ``SettingsConfigDict``."""
         for arg in node.bases:

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.rules.base import Example, FileContext, FileRule, Fix, Fixability, OptionValue
+from layerlint.file_context import FileContext
+from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     DECLARATIVE_FACTORIES,
     SEED_AI1,
