@@ -229,7 +229,7 @@ def _check(
     context = ReportContext(
         tool_version=__version__,
         files_checked=files_checked,
-        rules=all_rules(),
+        rules={code: rule.metadata() for code, rule in all_rules().items()},
         source_lines=_source_lines(diagnostics, cwd),
         root_uri=cwd.as_uri() + "/",
         color=output is None and output_format == "text" and _color_wanted(),

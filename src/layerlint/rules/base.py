@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 from layerlint.diagnostics import Span
+from layerlint.rule_metadata import RuleMetadata
 
 if TYPE_CHECKING:
     from layerlint.project import Project
@@ -138,6 +139,17 @@ class Rule:
         """First line of the documentation."""
         doc = cls.documentation()
         return doc.splitlines()[0] if doc else cls.message
+
+    @classmethod
+    def metadata(cls) -> RuleMetadata:
+        """The rule as reporters see it (they never import rule classes)."""
+        return RuleMetadata(
+            code=cls.code,
+            name=cls.name,
+            message=cls.message,
+            summary=cls.summary(),
+            documentation=cls.documentation(),
+        )
 
     @classmethod
     def examples(cls, kind: str) -> tuple[Example, ...]:
