@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from layerlint.expressions import dotted_name
+from layerlint.rules._rewrites import indented_by
 from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
 from layerlint.rules.pydantic._support import (
     CONFIG_DICTS,
@@ -181,32 +182,6 @@ class _ConfigItem:
     value: cst.BaseExpression
     leading: Sequence[cst.EmptyLine]
     comment: cst.TrailingWhitespace | None
-
-
-class _Shift(cst.CSTTransformer):
-    """Indent the continuation lines of an expression by ``extra`` more."""
-
-    def __init__(self, extra: str) -> None:
-        super().__init__()
-        self.extra = extra
-
-    def leave_ParenthesizedWhitespace(
-        self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
-    ) -> cst.ParenthesizedWhitespace:
-        if not updated_node.indent:
-            return updated_node
-        return updated_node.with_changes(
-            last_line=cst.SimpleWhitespace(self.extra + updated_node.last_line.value)
-        )
-
-    def leave_EmptyLine(
-        self, original_node: cst.EmptyLine, updated_node: cst.EmptyLine
-    ) -> cst.EmptyLine:
-        if not updated_node.indent or updated_node.comment is None:
-            return updated_node
-        return updated_node.with_changes(
-            whitespace=cst.SimpleWhitespace(self.extra + updated_node.whitespace.value)
-        )
 
 
 def _shift_lines(lines: Sequence[cst.EmptyLine], extra: str) -> list[cst.EmptyLine]:
@@ -429,7 +404,7 @@ def _multi_line_call(
     indent: str,
 ) -> cst.Call:
     """One key per line at the column the keys had, comments where they were."""
-    shift = _Shift(indent)
+    shift = indented_by(indent)
 
     def separator(
         comment: cst.TrailingWhitespace | None, lines: Sequence[cst.EmptyLine], last_line: str
