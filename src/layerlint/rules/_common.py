@@ -11,8 +11,8 @@ import re
 import libcst as cst
 
 from layerlint.expressions import assigned_names, small_statements
-from layerlint.facts import ModuleFacts
-from layerlint.project import PYDANTIC_BASES, SESSION, Project
+from layerlint.facts import Dotted, ModuleFacts
+from layerlint.project import PYDANTIC_BASES, SESSION, FunctionRef, Project
 
 # -- paths ----------------------------------------------------------------------------
 
@@ -188,6 +188,13 @@ ASYNC_SESSION_MAKERS = frozenset(
     }
 )
 SESSION_MAKERS = SYNC_SESSION_MAKERS | ASYNC_SESSION_MAKERS
+
+
+def is_session(project: Project, ref: FunctionRef, receiver: Dotted) -> bool:
+    """The receiver's inferred type in ``ref`` is a SQLAlchemy/SQLModel session (or connection)."""
+    if not receiver or receiver[0] == "?":
+        return False
+    return project.type_of(ref, receiver) == SESSION
 
 
 # -- models ---------------------------------------------------------------------------

@@ -111,6 +111,7 @@ class Route:
 
 
 def methods(verb: str, registration: Value) -> frozenset[str]:
+    """The HTTP methods a route registration answers (``@router.get``, ``methods=[...]``)."""
     if verb in VERB_METHODS:
         return frozenset({VERB_METHODS[verb]})
     declared = registration.keyword("methods")
@@ -134,6 +135,7 @@ def routes(project: Project) -> list[Route]:
 
 
 def iter_routes(project: Project) -> Iterator[Route]:
+    """Every route of the project, each handler once, with its path and methods."""
     handlers = {ref.qualified: ref for ref in project.route_handlers}
     registered: set[str] = set()
     for ref in project.route_handlers:
@@ -203,6 +205,7 @@ def decorator_span(ref: FunctionRef, decorator: Value) -> Span | None:
 
 
 def all_calls(facts: ModuleFacts) -> Iterator[CallFact]:
+    """Module-level calls and the calls inside every function of the module."""
     yield from facts.calls
     for fn in facts.functions:
         yield from fn.calls
@@ -288,6 +291,7 @@ SEED_PATTERNS = "python-backend-patterns"
 
 
 def imports_fastapi(node: cst.Import | cst.ImportFrom) -> bool:
+    """An import from FastAPI or Starlette (which makes decorators look like routes)."""
     if isinstance(node, cst.Import):
         return any(
             (dotted := dotted_name(alias.name)) is not None

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.expressions import keyword_arg
+from layerlint.expressions import bool_literal, keyword_arg
 from layerlint.file_context import FileContext
 from layerlint.rules._common import (
     SESSION_MAKERS,
@@ -14,13 +14,7 @@ from layerlint.rules._common import (
     module_assigns_revision,
 )
 from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
-from layerlint.rules.sqlalchemy._support import (
-    bool_literal,
-    call_name,
-    has_star_kwargs,
-    indent_of,
-    separator,
-)
+from layerlint.rules.sqlalchemy._support import call_name, has_star_kwargs, indent_of, separator
 
 
 def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call | None:
