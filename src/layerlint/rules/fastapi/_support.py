@@ -11,8 +11,9 @@ import libcst as cst
 from layerlint.diagnostics import Span
 from layerlint.expressions import dotted_name, keyword_arg
 from layerlint.facts import CallFact, Dotted, ModuleFacts, ParamFact, Value
+from layerlint.file_context import FileContext
 from layerlint.project import ROUTE_METHODS, FunctionRef, Project
-from layerlint.rules.base import Finding
+from layerlint.rules.base import FileRule, Finding
 
 # Decorators that register something other than a documented JSON endpoint.
 NON_JSON_VERBS = frozenset({"websocket", "route", "head", "options", "websocket_route"})
@@ -288,6 +289,24 @@ SEED_BACKEND = "backend-fastapi-python"
 
 
 SEED_PATTERNS = "python-backend-patterns"
+
+
+class FastApiModuleRule(FileRule):
+    """A file rule that acts only in modules importing FastAPI or Starlette.
+
+    ``_fastapi`` turns true at the first such import; subclasses that reset their
+    per-module state reset it too.
+    """
+
+    _fastapi = False
+
+    def visit_Import(self, node: cst.Import, ctx: FileContext) -> None:
+        """Evidence that the module is FastAPI code."""
+        self._fastapi = self._fastapi or imports_fastapi(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileContext) -> None:
+        """Evidence that the module is FastAPI code."""
+        self._fastapi = self._fastapi or imports_fastapi(node)
 
 
 def imports_fastapi(node: cst.Import | cst.ImportFrom) -> bool:
