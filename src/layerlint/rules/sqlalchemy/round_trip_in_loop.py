@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from layerlint.expressions import dotted_name, string_value
+from layerlint.file_context import FileContext
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
-from layerlint.rules.base import FileContext, FileRule, OptionValue
-from layerlint.rules.sqlalchemy._support import ScopedContext, params
-from layerlint.walker import iter_nodes
+from layerlint.rules.base import FileRule, OptionValue
+from layerlint.rules.sqlalchemy._support import params
+from layerlint.syntax_tree import iter_nodes
 
 SESSION_TYPES = (
     SYNC_SESSIONS
@@ -219,14 +220,14 @@ class RoundTripInLoop(FileRule):
                 continue  # flushed to get the new row's id, used in the same iteration
             ctx.report(call, self._message(callee, _FLUSH_ADVICE))
 
-    def visit_WithItem(self, node: cst.WithItem, ctx: ScopedContext) -> None:
+    def visit_WithItem(self, node: cst.WithItem, ctx: FileContext) -> None:
         function = ctx.enclosing_function
         if function is None or node.asname is None or not isinstance(node.asname.name, cst.Name):
             return
         if isinstance(node.item, cst.Call) and _session_call(node.item, ctx):
             self._bound.add((id(function), node.asname.name.value))
 
-    def visit_Assign(self, node: cst.Assign, ctx: ScopedContext) -> None:
+    def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
         function = ctx.enclosing_function
         if function is None:
             return
@@ -241,7 +242,7 @@ class RoundTripInLoop(FileRule):
         elif _constructs(node.value):
             self._constructed.update((id(function), name) for name in names)
 
-    def visit_Call(self, node: cst.Call, ctx: ScopedContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if not self._loops[-1]:
             return
         func = node.func
@@ -267,7 +268,7 @@ class RoundTripInLoop(FileRule):
         return self.message.format(call=callee, advice=advice)
 
     def _single_row_write(
-        self, call: cst.Call, ctx: ScopedContext, loop_targets: frozenset[str]
+        self, call: cst.Call, ctx: FileContext, loop_targets: frozenset[str]
     ) -> bool:
         """``execute(insert(X).values(a=...))``, ``update(X).where(X.id == v)``, a name
         bound to one, or ``text("INSERT ..."), {...}``: one row per statement. A second
@@ -285,7 +286,7 @@ class RoundTripInLoop(FileRule):
             statement = self._statements.get((id(function), statement.value), statement)
         return _is_single_row_statement(statement, ctx, loop_targets, one_row_of_parameters)
 
-    def _new_object(self, value: cst.BaseExpression, ctx: ScopedContext) -> bool:
+    def _new_object(self, value: cst.BaseExpression, ctx: FileContext) -> bool:
         """``add(Model(...))`` or ``add(x)`` with ``x = Model(...)``: a row to insert.
         Re-adding an object loaded elsewhere (a loop over query results) inserts nothing."""
         if isinstance(value, cst.Call):
@@ -297,7 +298,7 @@ class RoundTripInLoop(FileRule):
             and (id(function), value.value) in self._constructed
         )
 
-    def _is_session(self, receiver: cst.BaseExpression, ctx: ScopedContext) -> bool:
+    def _is_session(self, receiver: cst.BaseExpression, ctx: FileContext) -> bool:
         function = ctx.enclosing_function
         if isinstance(receiver, cst.Name):
             name = receiver.value

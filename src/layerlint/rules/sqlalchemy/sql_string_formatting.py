@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from layerlint.expressions import dotted_name, string_value
-from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
-from layerlint.rules.sqlalchemy._support import ScopedContext, call_name, params
-from layerlint.walker import iter_nodes
+from layerlint.file_context import FileContext
+from layerlint.rules.base import Example, FileRule, OptionValue
+from layerlint.rules.sqlalchemy._support import call_name, params
+from layerlint.syntax_tree import iter_nodes
 
 if TYPE_CHECKING:
     pass
@@ -536,7 +537,7 @@ class SqlStringFormatting(FileRule):
         # Per enclosing class: attribute names (``self.x``/``cls.x``) that are constants.
         self._class_constants: list[frozenset[str]] = []
 
-    def visit_ClassDef(self, node: cst.ClassDef, ctx: ScopedContext) -> None:
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
         """Class-level literals are constants of the class; an enum's members and their
         ``value``/``name`` are constants too."""
         is_enum = any(_last_name(base.value) in _ENUM_BASES for base in node.bases)
@@ -546,12 +547,12 @@ class SqlStringFormatting(FileRule):
             names |= {"value", "name"}
         self._class_constants.append(frozenset(names))
 
-    def leave_ClassDef(self, node: cst.ClassDef, ctx: ScopedContext) -> None:
+    def leave_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
         if self._class_constants:
             self._class_constants.pop()
 
     @staticmethod
-    def _scope(ctx: ScopedContext) -> int:
+    def _scope(ctx: FileContext) -> int:
         function = ctx.enclosing_function
         return id(function) if function is not None else 0
 
@@ -571,7 +572,7 @@ class SqlStringFormatting(FileRule):
 
         return known
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: ScopedContext) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
         """Parameters hold whatever the caller passes: never constants. The function
         itself is a helper of this file: given constants, it builds constant SQL."""
         for param in params(node):
@@ -581,7 +582,7 @@ class SqlStringFormatting(FileRule):
     def _bind_constant(self, scope: int, name: str, constant: bool) -> None:
         self._constants[(scope, name)] = self._constants.get((scope, name), True) and constant
 
-    def visit_Assign(self, node: cst.Assign, ctx: ScopedContext) -> None:
+    def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
         scope = self._scope(ctx)
         known = self._known(scope)
         constant = is_constant(node.value, known)
@@ -598,7 +599,7 @@ class SqlStringFormatting(FileRule):
             else:
                 self._built.pop((scope, name), None)
 
-    def visit_For(self, node: cst.For, ctx: ScopedContext) -> None:
+    def visit_For(self, node: cst.For, ctx: FileContext) -> None:
         """``for table in ("a", "b"):`` binds constants; any other loop variable is not."""
         scope = self._scope(ctx)
         constant = isinstance(node.iter, cst.Tuple | cst.List | cst.Set | cst.Name) and is_constant(
@@ -610,7 +611,7 @@ class SqlStringFormatting(FileRule):
             if isinstance(value, cst.Name):
                 self._bind_constant(scope, value.value, constant)
 
-    def visit_AugAssign(self, node: cst.AugAssign, ctx: ScopedContext) -> None:
+    def visit_AugAssign(self, node: cst.AugAssign, ctx: FileContext) -> None:
         if not isinstance(node.target, cst.Name):
             return
         scope = self._scope(ctx)
@@ -632,7 +633,7 @@ class SqlStringFormatting(FileRule):
                 how = "`+=` concatenation"
             self._built[key] = (how, text + "X")
 
-    def visit_Call(self, node: cst.Call, ctx: ScopedContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         name = call_name(node)
         if name in _MUTATORS:
             self._mutated(node, ctx)
@@ -660,7 +661,7 @@ class SqlStringFormatting(FileRule):
             message = self.no_bind_message if self._takes_no_binds(sql, ctx) else self.message
             ctx.report(sql, message.format(how=how, callee=callee))
 
-    def _takes_no_binds(self, sql: cst.BaseExpression, ctx: ScopedContext) -> bool:
+    def _takes_no_binds(self, sql: cst.BaseExpression, ctx: FileContext) -> bool:
         """``SET ...``/``GRANT ...``/``CREATE ROLE ...``: no ``:name`` can go there."""
         if isinstance(sql, cst.Name):
             built = self._built.get((self._scope(ctx), sql.value))
@@ -669,7 +670,7 @@ class SqlStringFormatting(FileRule):
             text = leading_text(sql)
         return text is not None and bool(_NO_BIND_STATEMENT.match(text))
 
-    def _mutated(self, node: cst.Call, ctx: ScopedContext) -> None:
+    def _mutated(self, node: cst.Call, ctx: FileContext) -> None:
         """``where.append(fragment)``: the list is only as constant as what goes in."""
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
@@ -679,7 +680,7 @@ class SqlStringFormatting(FileRule):
             self._bind_constant(scope, func.value.value, constant)
 
     def _how(
-        self, sql: cst.BaseExpression, ctx: ScopedContext, trusted_sql: bool, trusted: set[str]
+        self, sql: cst.BaseExpression, ctx: FileContext, trusted_sql: bool, trusted: set[str]
     ) -> str | None:
         """How ``sql`` was built; names in ``trusted`` (the executing connection or
         database object: ``db.execute(f"... {db.timestamp_now}")``) provide SQL."""
