@@ -37,6 +37,7 @@ _NOW_NAMES = frozenset({"utcnow", "utc_now", "now_utc"})
 
 
 _DEFAULT_KEYWORDS = frozenset({"default", "onupdate", "default_factory"})
+_ONCE = " (evaluated once, at import)"
 
 
 def _now_function(node: cst.BaseExpression, ctx: FileContext) -> str | None:
@@ -85,7 +86,7 @@ def _python_timestamp(node: cst.BaseExpression, ctx: FileContext) -> str | None:
             inner = inner.func.value
         if isinstance(inner, cst.Call):
             found = _now_function(inner.func, ctx)
-            return f"{found}() (evaluated once, at import)" if found else None
+            return f"{found}(){_ONCE}" if found else None
     return None
 
 
@@ -98,7 +99,10 @@ class PythonSideTimestamp(FileRule):
     (or ``pendulum.now``, a project's ``utcnow`` helper), a lambda or ``partial`` calling
     one, or such a call evaluated once at import time. A Python default next to its
     server-side counterpart (``server_default=``/``server_onupdate=``) is a deliberate
-    complement and is not flagged; neither are columns in Alembic migrations.
+    complement and is not flagged, unless it is a call evaluated once at import
+    (``default=datetime.now(UTC)``): that value wins over the server default on every ORM
+    insert, so every row gets the same stale timestamp. Columns in Alembic migrations are
+    not flagged.
 
     **Why is this bad?** The timestamp comes from each application server's clock and
     only for rows written through the ORM: raw SQL, bulk updates and other services get
@@ -151,6 +155,18 @@ class PythonSideTimestamp(FileRule):
         "class Hero(SQLModel, table=True):\n"
         "    id: int | None = Field(default=None, primary_key=True)\n"
         "    created_at: datetime = Field(default_factory=datetime.utcnow)  # error\n",
+        "from datetime import UTC, datetime\n"
+        "from sqlalchemy import DateTime, text\n"
+        "from sqlalchemy.orm import Mapped, mapped_column\n"
+        "class Token:\n"
+        "    created_at: Mapped[datetime] = mapped_column(\n"
+        "        DateTime,\n"
+        "        default=datetime.now(UTC),  # error\n"
+        "        server_default=text('now()'),\n"
+        "    )\n"
+        "    seen_at: Mapped[datetime] = mapped_column(\n"
+        "        default=datetime.now, server_default=text('now()')\n"
+        "    )\n",
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -196,19 +212,33 @@ class PythonSideTimestamp(FileRule):
             if arg.keyword is None:
                 continue
             # A server-side counterpart covers raw SQL; the Python one only saves a refetch.
+            # A value computed once at import is wrong with or without one: it wins over
+            # the server default on every ORM insert, with the same stale timestamp.
             counterpart = "server_onupdate" if arg.keyword.value == "onupdate" else "server_default"
-            if keyword_arg(node, counterpart) is not None:
-                continue
             found = _python_timestamp(arg.value, ctx)
             if found is None:
+                continue
+            once = found.endswith(_ONCE)
+            has_counterpart = keyword_arg(node, counterpart) is not None
+            if has_counterpart and not once:
                 continue
             written = cst.Module(body=[]).code_for_node(arg.value)
             if len(written) > 40:
                 written = written[:37] + "..."
             keyword = arg.keyword.value
-            note = " once, at import time" if found.endswith("(evaluated once, at import)") else ""
+            if has_counterpart:
+                ctx.report(arg, _stale_message(keyword, written, counterpart))
+                continue
+            note = " once, at import time" if once else ""
             fix = "onupdate=func.now()" if keyword == "onupdate" else "server_default=func.now()"
             ctx.report(arg, self.message.format(keyword=keyword, value=written, note=note, fix=fix))
+
+
+def _stale_message(keyword: str, written: str, counterpart: str) -> str:
+    return (
+        f"`{keyword}={written}` computes the timestamp once, at import time, and overrides "
+        f"`{counterpart}=` on ORM writes; remove it and keep `{counterpart}=`"
+    )
 
 
 def _is_table_class(node: cst.ClassDef | None) -> bool:
