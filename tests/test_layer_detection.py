@@ -53,6 +53,28 @@ def test_singular_layer_folders(path: str, layer: str) -> None:
     assert layers_of({path: "X = 1\n"}) == {path: layer}
 
 
+def test_a_feature_named_like_a_singular_layer_is_a_feature() -> None:
+    """``dispatch/service/`` is the on-call "service" feature, not the services layer."""
+    sources = {
+        "dispatch/service/models.py": "class Service:\n    pass\n",
+        "dispatch/service/service.py": "def get() -> None:\n    pass\n",
+        "dispatch/service/views.py": ROUTES,
+        "dispatch/service/flows.py": "X = 1\n",
+        "dispatch/incident/models.py": "from dispatch.service.models import Service\n",
+        "dispatch/incident/service.py": "X = 1\n",
+        "app/repository/base.py": "X = 1\n",
+    }
+    assert layers_of(sources) == {
+        "dispatch/service/models.py": "models",
+        "dispatch/service/service.py": "services",
+        "dispatch/service/views.py": "routes",
+        "dispatch/service/flows.py": None,
+        "dispatch/incident/models.py": "models",
+        "dispatch/incident/service.py": "services",
+        "app/repository/base.py": "repositories",
+    }
+
+
 @pytest.mark.parametrize(
     ("path", "layer"),
     [

@@ -108,6 +108,12 @@ _TEST_PARTS = frozenset({"tests", "test", "testing"})
 _MIGRATION_DIR = re.compile(r"(^|/)(alembic|migrations)/versions/")
 
 
+# Singular spellings of layer folders; a package-by-feature project may also have a
+# feature of that name (``dispatch/service/`` for on-call services), see FolderEvidence.
+_SINGULAR_FOLDERS = frozenset(
+    {"endpoint", "controller", "service", "repository", "model", "schema"}
+)
+
 # Folders that collect the modules of one layer, named after resources
 # (``routers/models.py`` is the router for "models"): the folder decides.
 _COLLECTION_FOLDERS = frozenset(_FOLDER_LAYERS) - {"api", "core", "db", "database"}
@@ -147,32 +153,55 @@ class FolderEvidence:
     ``feature_packages`` hold two or more layer-named files (``router.py`` next to
     ``service.py``; a module that declares routes counts as one): there a
     ``models.py`` is a models module, while a lone ``utils/models.py`` is just a
-    utility about some other kind of model.
+    utility about some other kind of model. ``features`` are feature packages with a
+    singular layer name (``dispatch/service/`` with ``models.py``, ``service.py`` and
+    ``views.py`` is the "service" feature, not the services layer).
     """
 
     containers: frozenset[str] = frozenset()
     feature_packages: frozenset[str] = frozenset()
+    features: frozenset[str] = frozenset()
 
     @classmethod
     def from_paths(
         cls, relative_paths: Iterable[str], route_modules: frozenset[str] = frozenset()
     ) -> FolderEvidence:
-        children: dict[str, set[str]] = {}
+        children: dict[str, set[tuple[str, str]]] = {}
         layer_files: dict[str, set[str]] = {}
         for path in relative_paths:
             parts = path.split("/")
             folders = parts[:-1]
             for depth in range(1, len(folders)):
                 if folders[depth] in _COLLECTION_FOLDERS:
-                    children.setdefault("/".join(folders[:depth]), set()).add(folders[depth])
+                    child = (folders[depth], "/".join(folders[: depth + 1]))
+                    children.setdefault("/".join(folders[:depth]), set()).add(child)
             stem = parts[-1].removesuffix(".py")
             named = _FILE_LAYERS.get(stem, _CORE_FILE_LAYER) != _CORE_FILE_LAYER
             if named or path in route_modules:
                 layer_files.setdefault("/".join(folders), set()).add(stem)
-        return cls(
-            containers=frozenset(f for f, names in children.items() if len(names) >= 2),
-            feature_packages=frozenset(f for f, stems in layer_files.items() if len(stems) >= 2),
+        feature_packages = frozenset(f for f, stems in layer_files.items() if len(stems) >= 2)
+        features = frozenset(
+            f for f in feature_packages if f.rpartition("/")[2] in _SINGULAR_FOLDERS
         )
+        return cls(
+            containers=frozenset(
+                parent
+                for parent, kids in children.items()
+                if len({name for name, path in kids if path not in features}) >= 2
+            ),
+            feature_packages=feature_packages,
+            features=features,
+        )
+
+    def names_layer(self, folders: Sequence[str], depth: int) -> bool:
+        """Whether ``folders[depth - 1]`` (a layer's name) is that layer's folder here."""
+        if folders[depth - 1] not in _FOLDER_LAYERS:
+            return False
+        folder = "/".join(folders[:depth])
+        return folder not in self.containers and folder not in self.features
+
+
+_NO_EVIDENCE = FolderEvidence()
 
 
 def detect_layer(
@@ -213,10 +242,10 @@ def decide_layer(
         return LayerDecision("migrations", MIGRATION_MARKERS, "revision, down_revision")
     if markers.declares_routes:
         return LayerDecision("routes", ROUTE_DECORATORS)
-    if folders and folders[-1] in _COLLECTION_FOLDERS:
+    known = evidence if evidence is not None else _NO_EVIDENCE
+    if folders and folders[-1] in _COLLECTION_FOLDERS and known.names_layer(folders, len(folders)):
         return LayerDecision(_FOLDER_LAYERS[folders[-1]], FOLDER, folders[-1] + "/")
-    containers = evidence.containers if evidence is not None else frozenset()
-    enclosing = _enclosing_layer_folder(folders, containers)
+    enclosing = _enclosing_layer_folder(folders, known)
     if stem != "__init__":
         by_name = _layer_by_file_name(stem, folders, evidence)
         if by_name is not None and not _defers_to_folder(stem, enclosing):
@@ -246,11 +275,12 @@ def _layer_by_file_name(
     return None
 
 
-def _enclosing_layer_folder(folders: list[str], containers: frozenset[str]) -> LayerDecision | None:
-    """The innermost folder that names a layer (application containers excepted)."""
+def _enclosing_layer_folder(folders: list[str], evidence: FolderEvidence) -> LayerDecision | None:
+    """The innermost folder that names a layer (application containers and singular-named
+    features excepted)."""
     for depth in range(len(folders), 0, -1):
-        folder = folders[depth - 1]
-        if folder in _FOLDER_LAYERS and "/".join(folders[:depth]) not in containers:
+        if evidence.names_layer(folders, depth):
+            folder = folders[depth - 1]
             return LayerDecision(_FOLDER_LAYERS[folder], FOLDER, folder + "/")
     return None
 

@@ -44,6 +44,8 @@ def all_rules() -> Mapping[str, type[Rule]]:
     found: dict[str, type[Rule]] = {}
     for module in _rule_modules():
         for rule in _rules_defined_in(module):
+            if rule.companion:
+                continue
             if rule.code in found:
                 raise RuntimeError(f"duplicate rule code {rule.code}")
             found[rule.code] = rule
@@ -56,5 +58,23 @@ def file_rules() -> list[type[FileRule]]:
 
 
 def project_rules() -> list[type[ProjectRule]]:
-    """The rules that run over the whole project graph."""
-    return [r for r in all_rules().values() if issubclass(r, ProjectRule)]
+    """The rules that run over the whole project graph (companions included)."""
+    return [
+        *(r for r in all_rules().values() if issubclass(r, ProjectRule)),
+        *companion_rules(),
+    ]
+
+
+@cache
+def companion_rules() -> tuple[type[ProjectRule], ...]:
+    """Project-graph halves of file rules: same code, same switch, documented once by
+    the file rule (LL205 follows calls into other functions this way)."""
+    known = all_rules()
+    found: list[type[ProjectRule]] = []
+    for module in _rule_modules():
+        for rule in _rules_defined_in(module):
+            if rule.companion and issubclass(rule, ProjectRule):
+                if rule.code not in known:
+                    raise RuntimeError(f"companion of unknown rule {rule.code}")
+                found.append(rule)
+    return tuple(found)

@@ -120,6 +120,8 @@ class Rule:
     fixable: ClassVar[Fixability] = Fixability.NONE
     options_spec: ClassVar[tuple[RuleOption, ...]] = ()
     example_path: ClassVar[str] = "app/module.py"
+    # A project-graph half of the file rule with the same code (see rules.companion_rules).
+    companion: ClassVar[bool] = False
     valid: ClassVar[tuple[str | Example, ...]] = ()
     invalid: ClassVar[tuple[str | Example, ...]] = ()
 
