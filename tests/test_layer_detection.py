@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from layerlint.cli import main
-from layerlint.init import detect_layout
+from layerlint.init_config import detect_layout
 from layerlint.layers import Contract, LayerMap, detect_layer
 from layerlint.testing import found, write_project
 

@@ -44,8 +44,6 @@ def all_rules() -> Mapping[str, type[Rule]]:
     found: dict[str, type[Rule]] = {}
     for module in _rule_modules():
         for rule in _rules_defined_in(module):
-            if rule.companion:
-                continue
             if rule.code in found:
                 raise RuntimeError(f"duplicate rule code {rule.code}")
             found[rule.code] = rule
@@ -58,23 +56,11 @@ def file_rules() -> list[type[FileRule]]:
 
 
 def project_rules() -> list[type[ProjectRule]]:
-    """The rules that run over the whole project graph (companions included)."""
+    """The rules that run over the whole project graph, with the project halves of file
+    rules (same code, same switch, documented by the file rule: LL205 follows calls into
+    other functions this way)."""
+    rules = all_rules().values()
     return [
-        *(r for r in all_rules().values() if issubclass(r, ProjectRule)),
-        *companion_rules(),
+        *(r for r in rules if issubclass(r, ProjectRule)),
+        *(r.project_half for r in rules if r.project_half is not None),
     ]
-
-
-@cache
-def companion_rules() -> tuple[type[ProjectRule], ...]:
-    """Project-graph halves of file rules: same code, same switch, documented once by
-    the file rule (LL205 follows calls into other functions this way)."""
-    known = all_rules()
-    found: list[type[ProjectRule]] = []
-    for module in _rule_modules():
-        for rule in _rules_defined_in(module):
-            if rule.companion and issubclass(rule, ProjectRule):
-                if rule.code not in known:
-                    raise RuntimeError(f"companion of unknown rule {rule.code}")
-                found.append(rule)
-    return tuple(found)

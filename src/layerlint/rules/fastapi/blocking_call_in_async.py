@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import libcst as cst
 
 from layerlint.expressions import dotted_name
-from layerlint.facts import CallFact, Dotted, FunctionFact
-from layerlint.project import SESSION, FunctionRef, Project
+from layerlint.file_context import FileContext
 from layerlint.rules._common import SYNC_SESSIONS, is_test_path
-from layerlint.rules.base import Example, FileContext, FileRule, Finding, OptionValue, ProjectRule
+from layerlint.rules.base import Example, FileRule, OptionValue
+from layerlint.rules.fastapi._blocking_through_calls import BlockingCallThroughHelpers
+from layerlint.rules.fastapi._support import REQUEST_LAYERS, SESSION_IO
 
 _BLOCKING_FUNCTIONS = frozenset(
     {
@@ -27,15 +28,6 @@ _BLOCKING_FUNCTIONS = frozenset(
 
 
 _BLOCKING_MODULES = ("requests.",)
-
-
-_SESSION_IO = frozenset(
-    {"execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "query", "exec", "merge"}
-)
-
-
-# Code that serves requests; a blocking call in an async CLI command harms no one.
-_REQUEST_LAYERS = frozenset({"routes", "controllers", "dependencies", "services", "repositories"})
 
 
 class BlockingCallInAsync(FileRule):
@@ -63,6 +55,7 @@ class BlockingCallInAsync(FileRule):
 
     code = "LL205"
     name = "blocking-call-in-async"
+    project_half = BlockingCallThroughHelpers
     message = (
         "blocking call `{call}` inside `async def`; await an async equivalent or run it in a thread"
     )
@@ -162,7 +155,7 @@ class BlockingCallInAsync(FileRule):
         function = ctx.enclosing_function
         if function is None or function.asynchronous is None:
             return
-        if ctx.layer not in _REQUEST_LAYERS or is_test_path(ctx.path):
+        if ctx.layer not in REQUEST_LAYERS or is_test_path(ctx.path):
             return
         if id(node) in self._awaited:
             return  # an awaited call is asynchronous whatever its receiver looks like
@@ -186,7 +179,7 @@ class BlockingCallInAsync(FileRule):
             if qualified in _BLOCKING_FUNCTIONS or qualified.startswith(_BLOCKING_MODULES):
                 return ".".join(dotted) + "()"
             return None
-        if len(dotted) == 2 and dotted[1] in _SESSION_IO:
+        if len(dotted) == 2 and dotted[1] in SESSION_IO:
             annotation = _param_annotation(function, dotted[0])
             if annotation is not None and ctx.qualified_name(annotation) in SYNC_SESSIONS:
                 return ".".join(dotted) + "()"
@@ -207,114 +200,3 @@ def _param_annotation(function: cst.FunctionDef, name: str) -> cst.BaseExpressio
         if param.name.value == name and param.annotation is not None:
             return param.annotation.annotation
     return None
-
-
-# How many sync calls down from an ``async def`` a sync session query is looked for.
-_HELPER_DEPTH = 2
-# Only a sync ``Session`` has ``query()``; the others return a coroutine on AsyncSession.
-_SYNC_ONLY_IO = frozenset({"query"})
-
-
-class BlockingCallThroughHelpers(ProjectRule):
-    """LL205 across functions: an ``async def`` calling a sync function (a repository
-    method, a helper) that runs a sync ``Session`` query, one or two calls down.
-
-    Runs under LL205's code and switch; its documentation is LL205's.
-    """
-
-    code = "LL205"
-    name = "blocking-call-in-async"
-    message = (
-        "`{call}` inside `async def` runs a sync database call (`{inner}` in `{where}`);"
-        " make it async or run it in a thread"
-    )
-    companion = True
-
-    def check(self, project: Project) -> Iterator[Finding]:
-        for facts in project.modules.values():
-            if project.layer_of(facts.module) not in _REQUEST_LAYERS or is_test_path(facts.path):
-                continue
-            for fn in facts.functions:
-                if not fn.is_async:
-                    continue
-                ref = FunctionRef(facts, fn)
-                for call in fn.calls:
-                    found = _session_query_below(project, ref, call, 1)
-                    if found is not None:
-                        inner, where = found
-                        shown = ".".join(call.callee) + "()"
-                        message = self.message.format(call=shown, inner=inner, where=where)
-                        yield Finding(facts.path, call.span, message)
-
-
-def _session_query_below(
-    project: Project, ref: FunctionRef, call: CallFact, depth: int
-) -> tuple[str, str] | None:
-    """(the session call, the function running it) when ``call`` reaches a sync project
-    function that queries a session, directly or ``_HELPER_DEPTH`` calls down."""
-    if call.callee[0] == "?":
-        return None
-    target = _sync_callee(project, ref, call)
-    if target is None:
-        return None
-    query = _sync_session_query(project, target)
-    if query is not None:
-        return query, target.function.qualname
-    if depth >= _HELPER_DEPTH:
-        return None
-    for inner in target.function.calls:
-        found = _session_query_below(project, target, inner, depth + 1)
-        if found is not None:
-            return found
-    return None
-
-
-def _sync_callee(project: Project, ref: FunctionRef, call: CallFact) -> FunctionRef | None:
-    """The project's plain ``def`` that ``call`` runs, if it can be told."""
-    owner, method = project.callee_type(ref, call)
-    if owner is None or owner == SESSION:
-        return None
-    target = project.lookup_function(f"{owner}.{method}" if method else owner)
-    if target is None and method:
-        target = _method(project, owner, method)
-    if target is None or target.function.is_async or is_test_path(target.module.path):
-        return None
-    return target
-
-
-def _method(project: Project, class_name: str, method: str) -> FunctionRef | None:
-    """``method`` as defined on ``class_name`` or, failing that, on one of its bases."""
-    for name in (class_name, *sorted(project.ancestry(class_name) - {class_name})):
-        cls = project.lookup_class(name)
-        fn = cls.module.function(f"{cls.cls.name}.{method}") if cls is not None else None
-        if cls is not None and fn is not None:
-            return FunctionRef(cls.module, fn)
-    return None
-
-
-def _sync_session_query(project: Project, ref: FunctionRef) -> str | None:
-    """``session.execute()`` when the sync function ``ref`` runs it on a session and uses
-    the result (a function that returns the call hands an AsyncSession's coroutine on)."""
-    handed_on = _returned_calls(ref.function)
-    for call in ref.function.calls:
-        callee = call.callee
-        if len(callee) < 2 or callee[-1] not in _SESSION_IO or callee[0] == "?":
-            continue
-        if callee in handed_on and callee[-1] not in _SYNC_ONLY_IO:
-            continue
-        if project.type_of(ref, callee[:-1]) == SESSION:
-            return ".".join(callee) + "()"
-    return None
-
-
-def _returned_calls(function: FunctionFact) -> set[Dotted]:
-    """Callees whose result the function returns (directly or through one local)."""
-    local_calls = {name: value.dotted for name, value in function.locals if value.kind == "call"}
-    returned: set[Dotted] = set()
-    for fact in function.returns_values:
-        value = fact.value
-        if value.kind == "call":
-            returned.add(value.dotted)
-        elif value.kind == "name" and len(value.dotted) == 1 and value.dotted[0] in local_calls:
-            returned.add(local_calls[value.dotted[0]])
-    return returned
