@@ -165,6 +165,22 @@ def test_ll104_dependency_function_in_a_service_module_is_exempt() -> None:
     assert found(files, "LL104") == []
 
 
+def test_ll104_module_level_http_exception_raised_by_name_is_reported() -> None:
+    files = {
+        "app/services/auth.py": (
+            "from fastapi import HTTPException\n"
+            "InvalidCredentials = HTTPException(status_code=401, detail='bad credentials')\n"
+            "def check(password_ok: bool) -> None:\n"
+            "    if not password_ok:\n"
+            "        raise InvalidCredentials\n"
+        ),
+        "app/routes/auth.py": (
+            "from fastapi import HTTPException\nNOT_FOUND = HTTPException(status_code=404)\n"
+        ),
+    }
+    assert found(files, "LL104") == [("app/services/auth.py", 2)]
+
+
 def test_ll105_http_exception_in_a_repository_is_reported() -> None:
     files = {"app/repositories/user_repo.py": HTTP_EXCEPTION_RAISER}
     assert found(files, "LL105") == [("app/repositories/user_repo.py", 3)]

@@ -246,6 +246,26 @@ def test_ll308_python_default_next_to_server_default_is_deliberate() -> None:
     assert found(files, "LL308") == []
 
 
+def test_ll308_import_time_default_is_reported_even_with_server_default() -> None:
+    files = {
+        "app/models.py": (
+            "from datetime import UTC, datetime\n"
+            "from sqlalchemy import DateTime, text\n"
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+            "class Base(DeclarativeBase): pass\n"
+            "class Token(Base):\n"
+            "    __tablename__ = 'token'\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+            "    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now(UTC),"
+            " server_default=text('now()'))\n"
+            "    seen_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now,"
+            " server_default=text('now()'))\n"
+        )
+    }
+    assert found(files, "LL308") == [("app/models.py", 8)]
+    assert "remove it and keep `server_default=`" in messages(files, "LL308")[0]
+
+
 def test_ll308_project_utcnow_helper_and_migrations() -> None:
     files = {
         "app/models/asset.py": (

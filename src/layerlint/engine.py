@@ -122,20 +122,30 @@ class FileState:
 
 def read_files(
     files: Sequence[SourceFile],
-    layer_map: LayerMap,
+    configured_layers: tuple[tuple[str, tuple[str, ...]], ...],
     overrides: Mapping[str, bytes] | None = None,
 ) -> list[FileState]:
-    """Read and hash every file once; unreadable files carry their error instead."""
-    states: list[FileState] = []
+    """Read and hash every file once, then give each its layer (which may depend on
+    its text: see LayerMap.for_sources); unreadable files carry their error instead."""
+    contents: list[bytes | str] = []
     for source_file in files:
+        override = overrides.get(source_file.relative) if overrides else None
+        contents.append(override if override is not None else _read(source_file.path))
+    layer_map = LayerMap.for_sources(
+        configured_layers,
+        {
+            f.relative: data if isinstance(data, bytes) else None
+            for f, data in zip(files, contents, strict=True)
+        },
+    )
+    states: list[FileState] = []
+    for source_file, data in zip(files, contents, strict=True):
         info = FileInput(
             source_file.relative,
             source_file.module,
             source_file.is_package,
             layer_map.layer_of(source_file.module, source_file.relative),
         )
-        override = overrides.get(source_file.relative) if overrides else None
-        data = override if override is not None else _read(source_file.path)
         if isinstance(data, str):
             states.append(FileState(info, None, "", data))
         else:
@@ -305,7 +315,7 @@ def analyse(
     """The expensive part: facts for every file, the project graph, the project rules."""
     facts = collect_all(states, config, options.use_cache, options.jobs, progress)
     layers = {state.info.module: state.info.layer for state in states}
-    project = Project(facts, layers, Contract.build(config.contract))
+    project = Project(facts, layers, Contract.build(config.contract, layers.values()))
     active = [r(config.options_for(r.code)) for r in project_rules() if r.code in enabled]
     diagnostics: list[Diagnostic] = [d for f in facts for d in f.diagnostics]
     diagnostics.extend(run_project_rules(project, active, fix_sink))
@@ -324,8 +334,7 @@ def run(
     skipped: list[tuple[str, str]] = []
     files = discover(config.root, config.src, config.exclude, options.explicit, skipped)
     files.extend(_unsaved_files(config, options, {f.relative for f in files}))
-    layer_map = LayerMap.for_files(config.layers, (f.relative for f in files))
-    states = read_files(files, layer_map, dict(options.overrides))
+    states = read_files(files, config.layers, dict(options.overrides))
     enabled = _enabled_codes(config, options)
     cache_dir = cache_folder(config.root, config.cache_dir) if options.use_cache else None
     secret = cache_key(config.root) if cache_dir is not None else b""

@@ -124,6 +124,8 @@ class Rule:
     skips_migrations: ClassVar[bool] = False
     options_spec: ClassVar[tuple[RuleOption, ...]] = ()
     example_path: ClassVar[str] = "app/module.py"
+    # A file rule's project-graph half: same code and switch, run with the project rules.
+    project_half: ClassVar[type[ProjectRule] | None] = None
     valid: ClassVar[tuple[str | Example, ...]] = ()
     invalid: ClassVar[tuple[str | Example, ...]] = ()
 

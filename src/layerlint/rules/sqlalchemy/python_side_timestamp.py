@@ -103,7 +103,10 @@ class PythonSideTimestamp(FileRule):
     ``callable-defaults = true`` it also flags the working but Python-side forms: the
     function itself, or a lambda or ``partial`` calling it. A Python default next to its
     server-side counterpart (``server_default=``/``server_onupdate=``) is a deliberate
-    complement and is not flagged; neither are columns in Alembic migrations.
+    complement and is not flagged, unless it is a call evaluated once at import
+    (``default=datetime.now(UTC)``): that value wins over the server default on every ORM
+    insert, so every row gets the same stale timestamp. Columns in Alembic migrations are
+    not flagged.
 
     **Why is this bad?** A call evaluated at import stamps every row with the same,
     stale time. A callable default is correct but takes the time from each application
@@ -189,6 +192,18 @@ class PythonSideTimestamp(FileRule):
             },
             options={"callable-defaults": True},
         ),
+        "from datetime import UTC, datetime\n"
+        "from sqlalchemy import DateTime, text\n"
+        "from sqlalchemy.orm import Mapped, mapped_column\n"
+        "class Token:\n"
+        "    created_at: Mapped[datetime] = mapped_column(\n"
+        "        DateTime,\n"
+        "        default=datetime.now(UTC),  # error\n"
+        "        server_default=text('now()'),\n"
+        "    )\n"
+        "    seen_at: Mapped[datetime] = mapped_column(\n"
+        "        default=datetime.now, server_default=text('now()')\n"
+        "    )\n",
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -230,22 +245,35 @@ class PythonSideTimestamp(FileRule):
             if arg.keyword is None:
                 continue
             # A server-side counterpart covers raw SQL; the Python one only saves a refetch.
+            # A value computed once at import is wrong with or without one: it wins over
+            # the server default on every ORM insert, with the same stale timestamp.
             counterpart = "server_onupdate" if arg.keyword.value == "onupdate" else "server_default"
-            if keyword_arg(node, counterpart) is not None:
-                continue
             found = _python_timestamp(arg.value, ctx)
             if found is None:
                 continue
             once = found.endswith(_EVALUATED_ONCE)
+            has_counterpart = keyword_arg(node, counterpart) is not None
+            if has_counterpart and not once:
+                continue
             if not once and not self.options["callable-defaults"]:
                 continue  # a Python-side callable default works; preferring SQL is taste
             written = cst.Module(body=[]).code_for_node(arg.value)
             if len(written) > 40:
                 written = written[:37] + "..."
             keyword = arg.keyword.value
+            if has_counterpart:
+                ctx.report(arg, _stale_message(keyword, written, counterpart))
+                continue
             note = " once, at import time" if once else ""
             fix = "onupdate=func.now()" if keyword == "onupdate" else "server_default=func.now()"
             ctx.report(arg, self.message.format(keyword=keyword, value=written, note=note, fix=fix))
+
+
+def _stale_message(keyword: str, written: str, counterpart: str) -> str:
+    return (
+        f"`{keyword}={written}` computes the timestamp once, at import time, and overrides "
+        f"`{counterpart}=` on ORM writes; remove it and keep `{counterpart}=`"
+    )
 
 
 def _is_table_class(node: cst.ClassDef | None) -> bool:
