@@ -341,6 +341,10 @@ class _FactCollector:
             scope.fields.append((node.target.value, node))
             return
         primary, _, _ = annotation_parts(node.annotation.annotation)
+        if node.value is not None and primary is not None and primary[-1] == "TypeAlias":
+            # ``Session: TypeAlias = _Session``: the name stands for the value, a type.
+            self._bind(node.target, summarize(node.value))
+            return
         if node.value is not None:
             value = summarize(node.value)
             if value.kind not in ("call", "name") and primary is not None:
@@ -352,6 +356,10 @@ class _FactCollector:
         if primary is not None and value.kind == "name":
             value = Value("instance", primary)
         self._bind(node.target, value)
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        # ``type DB = AsyncSession`` binds ``DB`` like ``DB: TypeAlias = AsyncSession``.
+        self._bind(node.name, summarize(node.value))
 
     def _bind(self, target: cst.BaseExpression, value: Value) -> None:
         scope = self._current()

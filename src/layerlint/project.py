@@ -20,6 +20,7 @@ from layerlint.facts import (
     FunctionFact,
     ImportFact,
     ModuleFacts,
+    ParamFact,
     Value,
 )
 from layerlint.layers import Contract
@@ -83,6 +84,30 @@ ORM_BASE_FACTORIES = frozenset(
         "sqlalchemy.orm.decl_api.declarative_base",
     }
 )
+COLUMN = frozenset(
+    {
+        "sqlalchemy.Column",
+        "sqlalchemy.schema.Column",
+        "sqlalchemy.sql.schema.Column",
+        "sqlmodel.Column",
+    }
+)
+MAPPED_COLUMN = frozenset(
+    {"sqlalchemy.orm.mapped_column", "sqlalchemy.orm._orm_constructors.mapped_column"}
+)
+RELATIONSHIP = frozenset(
+    {
+        "sqlalchemy.orm.relationship",
+        "sqlalchemy.orm.relation",
+        "sqlalchemy.orm._orm_constructors.relationship",
+    }
+)
+MAPPED_ATTRIBUTE_CALLS = COLUMN | MAPPED_COLUMN | RELATIONSHIP
+MAPPED_ANNOTATIONS = frozenset({"Mapped", "WriteOnlyMapped", "DynamicMapped"})
+# Class-body names that only a mapped class (or a mapping mixin) declares.
+DECLARATIVE_DUNDERS = frozenset(
+    {"__tablename__", "__table_args__", "__mapper_args__", "__abstract__", "__table__"}
+)
 SESSION_FACTORIES = frozenset(
     {
         "sqlalchemy.orm.sessionmaker",
@@ -95,7 +120,30 @@ SCOPED_SESSIONS = frozenset(
     {"sqlalchemy.orm.scoped_session", "sqlalchemy.ext.asyncio.async_scoped_session"}
 )
 SESSION = "<session>"
+# Module-level objects of these libraries are plumbing, not repositories (a logger, an
+# engine, a type variable...).
+NOT_REPOSITORY_CONSTRUCTORS = frozenset(
+    {
+        "logging",
+        "structlog",
+        "loguru",
+        "typing",
+        "typing_extensions",
+        "sqlalchemy",
+        "sqlmodel",
+        "fastapi",
+        "contextvars",
+        "collections",
+        "functools",
+        "re",
+        "os",
+        "threading",
+        "asyncio",
+    }
+)
 MAX_DEPTH = 6
+# ``A = NewType("A", B)``, ``B: TypeAlias = Session``...: at most this many in a row.
+MAX_ALIAS_HOPS = 4
 
 
 def is_session_class(qualified: str | None) -> bool:
@@ -335,8 +383,29 @@ class Project:
             return self._sqlmodel_table(qualified)
         if not (ancestry & ORM_BASES or "<declarative_base>" in ancestry):
             return False
-        return any(f.annotation and f.annotation[-1] == "Mapped" for f in ref.cls.fields) or any(
-            name in ("__tablename__", "__table__") for name, _ in ref.cls.attributes
+        if any(base in ORM_BASES for base in self.base_names(ref)):
+            return False  # ``class Base(DeclarativeBase)``: the registry, not a table
+        return self._declares_mapping(ref)
+
+    def _declares_mapping(self, ref: ClassRef) -> bool:
+        """The class body maps a table: ``__tablename__``, ``Mapped[...]``, ``Column()``...
+
+        A subclass of a declarative base whose ``__tablename__`` comes from the base
+        (``@declared_attr``) has only its columns to show; ``__abstract__ = True`` opts out.
+        """
+        for name, value in ref.cls.attributes:
+            if name == "__abstract__":
+                return not (value.kind == "bool" and value.literal is True)
+        if any(name in DECLARATIVE_DUNDERS for name, _ in ref.cls.attributes):
+            return True
+        if any(f.annotation and f.annotation[-1] in MAPPED_ANNOTATIONS for f in ref.cls.fields):
+            return True
+        values = [value for _, value in ref.cls.attributes]
+        values.extend(f.value for f in ref.cls.fields if f.value is not None)
+        return any(
+            value.kind == "call"
+            and self.resolve_canonical(ref.module.module, value.dotted) in MAPPED_ATTRIBUTE_CALLS
+            for value in values
         )
 
     def _sqlmodel_table(self, qualified: str, depth: int = 0) -> bool:
@@ -347,6 +416,16 @@ class Project:
         if table is not None:
             return table.kind == "bool" and table.literal is True
         return any(self._sqlmodel_table(base, depth + 1) for base in self.base_names(ref))
+
+    def is_session_type(self, qualified: str | None) -> bool:
+        """A SQLAlchemy/SQLModel session or connection class, or a project subclass of one."""
+        if qualified is None:
+            return False
+        if is_session_class(qualified):
+            return True
+        return self.lookup_class(qualified) is not None and any(
+            is_session_class(name) for name in self.ancestry(qualified)
+        )
 
     def is_http_exception(self, qualified: str | None) -> bool:
         return qualified is not None and bool(self.ancestry(qualified) & HTTP_EXCEPTIONS)
@@ -372,6 +451,30 @@ class Project:
             ):
                 return True
         return False
+
+    def repository_object(self, ref: FunctionRef, receiver: Dotted) -> str | None:
+        """The module-level object of the repositories layer that ``receiver`` names, if any.
+
+        ``crud_users = FastCRUD(User)`` or ``user = CRUDUser(User)`` in the repositories
+        layer is a repository whatever its class (a third-party generic CRUD, a project
+        base class); reached by name or through its package (``crud.user``).
+        """
+        if not receiver or receiver[0] in ("?", "self", "cls"):
+            return None
+        if _is_local_name(ref.function, receiver[0]):
+            return None
+        resolved = self.resolve_canonical(ref.module.module, receiver)
+        split = self.split_target(resolved) if resolved is not None else None
+        if split is None or not split[1] or self.layer_of(split[0]) != "repositories":
+            return None
+        name = split[1].split(".", 1)[0]
+        assigned = self.module_assignment(f"{split[0]}.{name}")
+        if assigned is None or assigned[1].kind != "call":
+            return None
+        constructor = self.resolve_canonical(assigned[0].module, assigned[1].dotted) or ""
+        if constructor.split(".", 1)[0] in NOT_REPOSITORY_CONSTRUCTORS:
+            return None
+        return name
 
     # -- FastAPI structure ---------------------------------------------------------------
     def is_app_object(self, module: str, dotted: Dotted) -> bool:
@@ -578,6 +681,10 @@ class Project:
         receiver_type = self.type_of(ref, callee[:-1])
         if receiver_type is not None:
             return receiver_type, callee[-1]
+        receiver_class = self.resolve_local_or_global(ref, callee[:-1])
+        if receiver_class is not None and self.lookup_class(receiver_class) is not None:
+            # ``Repo.from_session(session)``: a method called on the class itself.
+            return receiver_class, callee[-1]
         return self.resolve_canonical(ref.module.module, callee), ""
 
     def resolve_local_or_global(self, ref: FunctionRef, dotted: Dotted) -> str | None:
@@ -605,11 +712,27 @@ class _TypeInference:
             base = self._local(ref, head, depth)
             if base is None:
                 base = self._global(ref.module, (head,), depth)
+            if base is None and rest and not _is_local_name(ref.function, head):
+                # ``crud.item.get(...)`` after ``from app import crud``: a module path.
+                return self._module_path(ref, dotted, depth)
         for attribute in rest:
             if base is None or base == SESSION:
                 return None
             base = self.attribute_type(base, attribute, depth + 1)
         return base
+
+    def _module_path(self, ref: FunctionRef, dotted: Dotted, depth: int) -> str | None:
+        """The longest prefix of ``dotted`` naming a module-level object, then attributes."""
+        for cut in range(len(dotted), 1, -1):
+            base = self._global(ref.module, dotted[:cut], depth + 1)
+            if base is None:
+                continue
+            for attribute in dotted[cut:]:
+                if base is None or base == SESSION:
+                    return None
+                base = self.attribute_type(base, attribute, depth + 1)
+            return base
+        return None
 
     def _local(self, ref: FunctionRef, name: str, depth: int) -> str | None:
         fn = ref.function
@@ -621,59 +744,129 @@ class _TypeInference:
             return self.of_value(ref.module, value, depth + 1, ref)
         for param in fn.params:
             if param.name == name:
-                return self.of_param(ref.module, param.annotation, param.depends, depth + 1)
+                return self.of_param(ref.module, param, depth + 1)
         return None
 
-    def of_param(
-        self, facts: ModuleFacts, annotation: Dotted | None, depends: Dotted | None, depth: int
+    def of_param(self, facts: ModuleFacts, param: ParamFact, depth: int) -> str | None:
+        """What FastAPI injects: the dependency's type, unless the annotation says more.
+
+        A factory typed ``-> Generator`` or ``-> Callable[..., T]`` says nothing about the
+        value; the parameter's own annotation (``db: Session``) then decides.
+        """
+        injected = self._dependency_type(facts, param, depth + 1)
+        if injected is not None and self.informative(injected):
+            return injected
+        if param.annotation is not None:
+            annotated = self.of_annotation(facts, param.annotation, depth + 1)
+            if annotated is not None:
+                return annotated
+        return injected
+
+    def _dependency_type(self, facts: ModuleFacts, param: ParamFact, depth: int) -> str | None:
+        depends = param.depends
+        if depends is None:
+            return None
+        if depends[0] != "()":
+            return self.of_call(facts, depends, depth + 1)
+        # ``Depends(get_repository(Repo))``: the factory builds the dependency callable.
+        built = self._built_dependency(facts, param, depth + 1)
+        return built if built is not None else self.of_call(facts, depends[1:], depth + 1)
+
+    def _built_dependency(self, facts: ModuleFacts, param: ParamFact, depth: int) -> str | None:
+        """``get_repository(Repo)`` returning ``Callable[..., Repo]`` or ``Callable[..., T]``."""
+        factory_call = _factory_call(param)
+        if factory_call is None:
+            return None
+        factory = self.project.lookup_function(
+            self.project.resolve_canonical(facts.module, factory_call.dotted)
+        )
+        if factory is not None:
+            annotation = factory.function.return_annotation
+            if (
+                annotation is not None
+                and annotation.kind == "subscript"
+                and annotation.dotted[-1:] == ("Callable",)
+                and annotation.elements
+                and annotation.elements[-1].kind == "name"
+            ):
+                produced = self.of_annotation(
+                    factory.module, annotation.elements[-1].dotted, depth + 1
+                )
+                if produced is not None and self.informative(produced):
+                    return produced
+        for argument in factory_call.elements:
+            if argument.kind == "name":
+                resolved = self.project.resolve_canonical(facts.module, argument.dotted)
+                if resolved is not None and self.project.lookup_class(resolved) is not None:
+                    return resolved
+        return None
+
+    def informative(self, type_name: str) -> bool:
+        """A session or a class of the project: a type the rules can act on."""
+        return type_name == SESSION or self.project.lookup_class(type_name) is not None
+
+    def of_annotation(
+        self, facts: ModuleFacts, annotation: Dotted, depth: int, hops: int = 0
     ) -> str | None:
-        if depends is not None:
-            if depends[0] == "()":
-                result = self.of_call(facts, depends[1:], depth + 1)
-            else:
-                result = self.of_call(facts, depends, depth + 1)
-            if result is not None:
-                return result
-        if annotation is not None:
-            return self.of_annotation(facts, annotation, depth + 1)
-        return None
-
-    def of_annotation(self, facts: ModuleFacts, annotation: Dotted, depth: int) -> str | None:
+        """The class an annotation names; ``hops`` counts aliases followed on the way."""
         resolved = self.project.resolve_canonical(facts.module, annotation)
         if resolved is None:
             return None
-        if is_session_class(resolved):
+        if self.project.is_session_type(resolved):
             return SESSION
         assigned = self.project.module_assignment(resolved)
-        if assigned is not None and depth <= MAX_DEPTH:
-            # ``SessionDep = Annotated[Session, Depends(get_db)]``
-            owner, value = assigned
-            if value.kind == "subscript" and value.dotted[-1:] == ("Annotated",) and value.elements:
-                first = value.elements[0]
-                for extra in value.elements[1:]:
-                    if (
-                        extra.kind == "call"
-                        and extra.dotted[-1:] in (("Depends",), ("Security",))
-                        and extra.elements
-                    ):
-                        target = extra.elements[0]
-                        if target.kind == "name":
-                            found = self.of_call(owner, target.dotted, depth + 1)
-                            if found is not None:
-                                return found
-                if first.kind == "name":
-                    return self.of_annotation(owner, first.dotted, depth + 1)
+        if assigned is not None and depth <= MAX_DEPTH and hops < MAX_ALIAS_HOPS:
+            aliased = self._alias_target(assigned[0], assigned[1], depth, hops + 1)
+            if aliased is not None:
+                return aliased
         return resolved
+
+    def _alias_target(self, owner: ModuleFacts, value: Value, depth: int, hops: int) -> str | None:
+        """What a module-level type alias stands for.
+
+        ``X = Annotated[Session, Depends(get_db)]``, ``X = NewType("X", Session)``,
+        ``X: TypeAlias = Session``, ``type X = Session`` and ``X = Session``.
+        """
+        if value.kind == "subscript" and value.dotted[-1:] == ("Annotated",) and value.elements:
+            first = value.elements[0]
+            annotated = (
+                self.of_annotation(owner, first.dotted, depth, hops)
+                if first.kind in ("name", "instance")
+                else None
+            )
+            for extra in value.elements[1:]:
+                if (
+                    extra.kind == "call"
+                    and extra.dotted[-1:] in (("Depends",), ("Security",))
+                    and extra.elements
+                    and extra.elements[0].kind == "name"
+                ):
+                    found = self.of_call(owner, extra.elements[0].dotted, depth + 1)
+                    if found is not None and (self.informative(found) or annotated is None):
+                        return found
+            return annotated
+        if value.kind == "call" and value.dotted[-1:] == ("NewType",) and len(value.elements) > 1:
+            supertype = value.elements[1]
+            if supertype.kind == "name":
+                return self.of_annotation(owner, supertype.dotted, depth, hops)
+            return None
+        if value.kind == "name":
+            return self.of_annotation(owner, value.dotted, depth, hops)
+        return None
 
     def of_call(self, facts: ModuleFacts, callee: Dotted, depth: int) -> str | None:
         """Type of ``callee(...)``: a class instance, a function's return, a session."""
         resolved = self.project.resolve_canonical(facts.module, callee)
-        if resolved is None:
+        if resolved is None or depth > MAX_DEPTH:
             return None
-        if is_session_class(resolved) or resolved in SCOPED_SESSIONS:
+        if resolved in SCOPED_SESSIONS or self.project.is_session_type(resolved):
             return SESSION  # a scoped_session proxies the session's methods
         if self.project.lookup_class(resolved) is not None:
             return resolved
+        owner_class, _, method = resolved.rpartition(".")
+        if owner_class and self.project.lookup_class(owner_class) is not None:
+            # ``Repo.from_session(session)``: a classmethod on the class itself.
+            return self.method_return(owner_class, method, depth + 1)
         fn = self.project.lookup_function(resolved)
         if fn is not None:
             if fn.function.returns is not None:
@@ -720,7 +913,7 @@ class _TypeInference:
         return self.of_value(owner, value, depth + 1)
 
     def attribute_type(self, class_name: str, attribute: str, depth: int) -> str | None:
-        """Type of ``instance.attribute`` from class annotations or ``self.x = ...``."""
+        """Type of ``instance.attribute``: class annotations, ``self.x = ...``, properties."""
         if depth > MAX_DEPTH:
             return None
         for ancestor in self.project.ancestry(class_name):
@@ -738,6 +931,10 @@ class _TypeInference:
                         return self.of_value(
                             ref.module, value, depth + 1, FunctionRef(ref.module, fn)
                         )
+            prop = ref.module.function(f"{ref.cls.name}.{attribute}")
+            if prop is not None and _is_property(prop):
+                method = FunctionRef(ref.module, prop)
+                return self._returned_type(class_name, method, depth + 1, from_body=True)
         return None
 
     def method_return(self, class_name: str, method: str, depth: int) -> str | None:
@@ -746,9 +943,107 @@ class _TypeInference:
             if ref is None:
                 continue
             fn = ref.module.function(f"{ref.cls.name}.{method}")
-            if fn is not None and fn.returns is not None:
-                return self.of_annotation(ref.module, fn.returns, depth + 1)
+            if fn is not None:
+                return self._returned_type(class_name, FunctionRef(ref.module, fn), depth + 1)
         return None
+
+    def _returned_type(
+        self, receiver: str, method: FunctionRef, depth: int, from_body: bool = False
+    ) -> str | None:
+        """What a method called on ``receiver`` returns (``Self``/``cls(...)`` -> receiver).
+
+        ``from_body``: without a return annotation, the one value the body returns
+        (properties are often written ``return UserRepository(self.session)``).
+        """
+        fn = method.function
+        if _returns_own_class(fn):
+            return receiver
+        if fn.returns is None:
+            return self._returned_value(method, depth + 1) if from_body else None
+        resolved = self.project.resolve_canonical(method.module.module, fn.returns)
+        if resolved in SELF_TYPES or (
+            resolved is not None and self._bound_to_receiver(method, resolved, receiver)
+        ):
+            return receiver
+        return self.of_annotation(method.module, fn.returns, depth + 1)
+
+    def _returned_value(self, method: FunctionRef, depth: int) -> str | None:
+        """An unannotated property or method returning one constructed value."""
+        found: set[str] = set()
+        for returned in method.function.returns_values:
+            if returned.value.kind not in ("call", "name"):
+                return None
+            type_name = self.of_value(method.module, returned.value, depth + 1, method)
+            if type_name is None:
+                return None
+            found.add(type_name)
+        return found.pop() if len(found) == 1 else None
+
+    def _bound_to_receiver(self, method: FunctionRef, type_var: str, receiver: str) -> bool:
+        """``-> T`` where ``cls: type[T]``/``self: T`` or ``T`` is bound to the receiver's base."""
+        assigned = self.project.module_assignment(type_var)
+        if assigned is None or assigned[1].kind != "call":
+            return False
+        owner, value = assigned
+        if value.dotted[-1:] != ("TypeVar",):
+            return False
+        params = method.function.params
+        if params and method.function.class_name is not None:
+            first = params[0]
+            local = type_var.rsplit(".", 1)[-1]
+            if first.annotation == (local,) or (local,) in first.annotation_args:
+                return True
+        bound = value.keyword("bound")
+        if bound is None or bound.kind not in ("name", "str"):
+            return False
+        written = bound.dotted if bound.kind == "name" else tuple(str(bound.literal).split("."))
+        bound_class = self.project.resolve_canonical(owner.module, written)
+        return bound_class is not None and bound_class in self.project.ancestry(receiver)
+
+
+SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
+PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
+
+
+def _is_local_name(fn: FunctionFact, name: str) -> bool:
+    return any(p.name == name for p in fn.params) or any(n == name for n, _ in fn.locals)
+
+
+def _is_property(fn: FunctionFact) -> bool:
+    return any(
+        decorator.kind == "name" and decorator.dotted[-1] in PROPERTY_DECORATORS
+        for decorator in fn.decorators
+        if decorator.dotted
+    )
+
+
+def _returns_own_class(fn: FunctionFact) -> bool:
+    """A classmethod whose every return is ``cls(...)``."""
+    values = fn.returns_values
+    return bool(values) and all(
+        returned.value.kind == "call" and returned.value.dotted == ("cls",) for returned in values
+    )
+
+
+def _factory_call(param: ParamFact) -> Value | None:
+    """``get_repository(Repo)`` in ``= Depends(get_repository(Repo))`` (or ``Annotated``)."""
+    candidates = [param.default] if param.default is not None else []
+    candidates.extend(param.annotated_metadata)
+    for value in candidates:
+        if (
+            value is None
+            or value.kind != "call"
+            or value.dotted[-1:]
+            not in (
+                ("Depends",),
+                ("Security",),
+            )
+        ):
+            continue
+        target = value.elements[0] if value.elements else value.keyword("dependency")
+        if target is not None and target.kind == "call":
+            return target
+    return None
 
 
 def imports_of(facts: ModuleFacts, include_type_only: bool = False) -> Iterator[ImportFact]:

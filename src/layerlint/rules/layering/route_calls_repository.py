@@ -98,6 +98,9 @@ class RouteCallsRepository(ProjectRule):
     def _repository_target(
         self, project: Project, ref: FunctionRef, call: CallFact, depth: int
     ) -> str | None:
+        instance = project.repository_object(ref, call.callee[:-1])
+        if instance is not None:
+            return f"`{instance}.{call.callee[-1]}()`"
         owner, method = project.callee_type(ref, call)
         if owner is None or owner == SESSION:
             return None

@@ -10,34 +10,25 @@ import libcst as cst
 
 from layerlint.expressions import dotted_name, import_bindings
 from layerlint.facts import Dotted, ModuleFacts
-from layerlint.project import ORM_BASE_FACTORIES, ORM_BASES, SESSION, FunctionRef, Project
+from layerlint.project import (
+    COLUMN as COLUMN,
+)
+from layerlint.project import (
+    MAPPED_COLUMN as MAPPED_COLUMN,
+)
+from layerlint.project import (
+    ORM_BASE_FACTORIES,
+    ORM_BASES,
+    SESSION,
+    FunctionRef,
+    Project,
+)
+from layerlint.project import (
+    RELATIONSHIP as RELATIONSHIP,
+)
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
 from layerlint.rules.base import FileContext
 from layerlint.walker import iter_nodes
-
-COLUMN = frozenset(
-    {
-        "sqlalchemy.Column",
-        "sqlalchemy.schema.Column",
-        "sqlalchemy.sql.schema.Column",
-        "sqlmodel.Column",
-    }
-)
-
-
-MAPPED_COLUMN = frozenset(
-    {"sqlalchemy.orm.mapped_column", "sqlalchemy.orm._orm_constructors.mapped_column"}
-)
-
-
-RELATIONSHIP = frozenset(
-    {
-        "sqlalchemy.orm.relationship",
-        "sqlalchemy.orm.relation",
-        "sqlalchemy.orm._orm_constructors.relationship",
-    }
-)
-
 
 DECLARATIVE_BASES = ORM_BASES | frozenset(
     {"sqlalchemy.orm.MappedAsDataclass", "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta"}
