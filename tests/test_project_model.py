@@ -437,3 +437,58 @@ def test_a_column_class_without_any_base_is_left_alone() -> None:
         ),
     }
     assert found(files, "LL301") == []
+
+
+# -- Pydantic models whose base is in another module ---------------------------------------
+
+PYDANTIC_2_PROJECT = (
+    "[project]\nname = 'example'\ndependencies = ['pydantic>=2', 'pydantic-settings>=2']\n"
+)
+
+
+def _settings_app(config_body: str) -> dict[str, str]:
+    return {
+        "pyproject.toml": PYDANTIC_2_PROJECT,
+        "app/core/settings/base.py": (
+            "from pydantic_settings import BaseSettings\n"
+            "class BaseAppSettings(BaseSettings):\n"
+            "    debug: bool = False\n"
+        ),
+        "app/core/settings/production.py": (
+            "from app.core.settings.base import BaseAppSettings\n"
+            "class ProdSettings(BaseAppSettings):\n"
+            "    title: str = 'prod'\n"
+            "    class Config:\n" + config_body
+        ),
+    }
+
+
+def test_ll401_config_of_a_settings_class_whose_base_is_in_another_module() -> None:
+    files = _settings_app("        env_file = 'prod.env'\n")
+    assert found(files, "LL401") == [("app/core/settings/production.py", 4)]
+
+
+def test_ll401_pydantic_only_key_is_reported_once() -> None:
+    files = _settings_app("        validate_assignment = True\n")
+    assert found(files, "LL401") == [("app/core/settings/production.py", 4)]
+
+
+def test_ll402_orm_mode_in_a_model_whose_base_is_in_another_module() -> None:
+    files = {
+        "pyproject.toml": PYDANTIC_2_PROJECT,
+        "app/schemas/base.py": "from pydantic import BaseModel\nclass Schema(BaseModel):\n    pass\n",
+        "app/schemas/user.py": (
+            "from app.schemas.base import Schema\n"
+            "class UserOut(Schema):\n"
+            "    id: int\n"
+            "    class Config:\n"
+            "        orm_mode = True\n"
+        ),
+    }
+    assert found(files, "LL402") == [("app/schemas/user.py", 5)]
+
+
+def test_ll401_config_of_a_class_based_on_something_else_is_left_alone() -> None:
+    files = _settings_app("        env_file = 'prod.env'\n")
+    files["app/core/settings/base.py"] = "class BaseAppSettings:\n    debug: bool = False\n"
+    assert found(files, "LL401") == []

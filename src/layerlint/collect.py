@@ -213,6 +213,7 @@ class _ClassBuilder:
     fields: list[tuple[str, cst.AnnAssign]] = field(default_factory=list)
     attributes: list[tuple[str, Value]] = field(default_factory=list)
     config_class: list[tuple[str, Value]] | None = None
+    config_node: cst.ClassDef | None = None
     methods: list[str] = field(default_factory=list)
 
 
@@ -296,6 +297,7 @@ class _FactCollector:
         owner = self._current()
         if isinstance(owner, _ClassBuilder) and node.name.value == "Config":
             owner.config_class = _class_body_assignments(node)
+            owner.config_node = node
             return
         if owner is not None:
             return  # nested classes inside functions/classes are not tracked as symbols
@@ -418,6 +420,8 @@ class _FactCollector:
         for cls in self.classes:
             nodes.append(cls.node.name)
             nodes.extend(ann for _, ann in cls.fields)
+            if cls.config_node is not None:
+                nodes.append(cls.config_node.name)
         nodes.extend(call for call, _ in self.module_calls)
         return nodes
 
@@ -590,6 +594,7 @@ def _freeze_class(cls: _ClassBuilder, span: Callable[[cst.CSTNode], Span]) -> Cl
         attributes=tuple(cls.attributes),
         config_class=tuple(cls.config_class) if cls.config_class is not None else None,
         methods=tuple(cls.methods),
+        config_span=span(cls.config_node.name) if cls.config_node is not None else None,
     )
 
 

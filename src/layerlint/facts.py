@@ -178,6 +178,8 @@ class ClassFact:
     # Assignments inside a nested ``class Config:``.
     config_class: tuple[tuple[str, Value], ...] | None = None
     methods: tuple[str, ...] = ()
+    # Where the nested ``class Config:`` is named, when there is one.
+    config_span: Span | None = None
 
     def keyword(self, name: str) -> Value | None:
         """A class keyword such as ``table``."""
