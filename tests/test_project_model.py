@@ -492,3 +492,34 @@ def test_ll401_config_of_a_class_based_on_something_else_is_left_alone() -> None
     files = _settings_app("        env_file = 'prod.env'\n")
     files["app/core/settings/base.py"] = "class BaseAppSettings:\n    debug: bool = False\n"
     assert found(files, "LL401") == []
+
+
+# -- routers made by a router-class factory -------------------------------------------------
+
+
+def test_routes_of_a_router_class_made_by_a_factory_are_routes() -> None:
+    files = {
+        "app/kit/routing.py": (
+            "from fastapi import APIRouter as _APIRouter\n"
+            "from fastapi.routing import APIRoute\n"
+            "def get_api_router_class(route_class: type[APIRoute]) -> type[_APIRouter]:\n"
+            "    class _Router(_APIRouter):\n"
+            "        pass\n"
+            "    return _Router\n"
+        ),
+        "app/routing.py": (
+            "from fastapi.routing import APIRoute\n"
+            "from app.kit.routing import get_api_router_class\n"
+            "APIRouter = get_api_router_class(APIRoute)\n"
+        ),
+        "app/repositories/users.py": "class UserRepository:\n    def get(self) -> None:\n        pass\n",
+        "app/routes/users.py": (
+            "from app.routing import APIRouter\n"
+            "from app.repositories.users import UserRepository\n"
+            "router = APIRouter()\n"
+            "@router.get('/users')\n"
+            "def read_user() -> None:\n"
+            "    return UserRepository().get()\n"
+        ),
+    }
+    assert found(files, "LL102") == [("app/routes/users.py", 6)]

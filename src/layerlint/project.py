@@ -491,7 +491,30 @@ class Project:
         constructor = self.resolve_canonical(facts.module, value.dotted)
         if constructor in APP_CLASSES:
             return True
-        return constructor is not None and bool(self.ancestry(constructor) & APP_CLASSES)
+        if constructor is None:
+            return False
+        return bool(self.ancestry(constructor) & APP_CLASSES) or self._made_app_class(constructor)
+
+    def _made_app_class(self, qualified: str) -> bool:
+        """``APIRouter = router_class_for(MyRoute)`` with a factory typed ``-> type[APIRouter]``."""
+        assigned = self.module_assignment(qualified)
+        if assigned is None or assigned[1].kind != "call":
+            return False
+        factory = self.lookup_function(
+            self.resolve_canonical(assigned[0].module, assigned[1].dotted)
+        )
+        returned = factory.function.return_annotation if factory is not None else None
+        if (
+            factory is None
+            or returned is None
+            or returned.kind != "subscript"
+            or returned.dotted[-1:] != ("type",)
+            or not returned.elements
+            or returned.elements[0].kind != "name"
+        ):
+            return False
+        made = self.resolve_canonical(factory.module.module, returned.elements[0].dotted)
+        return made is not None and bool(self.ancestry(made) & APP_CLASSES)
 
     def route_decorator(self, module: str, fn: FunctionFact) -> Value | None:
         """The ``@router.get(...)`` style decorator making ``fn`` a route, if any."""
