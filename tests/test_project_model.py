@@ -523,3 +523,34 @@ def test_routes_of_a_router_class_made_by_a_factory_are_routes() -> None:
         ),
     }
     assert found(files, "LL102") == [("app/routes/users.py", 6)]
+
+
+def test_ll102_classmethod_inherited_through_a_generic_base() -> None:
+    files = {
+        "app/kit/repository.py": (
+            "from typing import Generic, Self, TypeVar\n"
+            "M = TypeVar('M')\n"
+            "class RepositoryBase(Generic[M]):\n"
+            "    def __init__(self, session) -> None:\n"
+            "        self.session = session\n"
+            "    @classmethod\n"
+            "    def from_session(cls, session) -> Self:\n"
+            "        return cls(session)\n"
+        ),
+        "app/orders/repository.py": (
+            "from app.kit.repository import RepositoryBase\n"
+            "class OrderRepository(RepositoryBase[int]):\n"
+            "    async def last(self):\n"
+            "        return None\n"
+        ),
+        "app/routes/orders.py": (
+            ROUTE_HEAD + "from app.orders.repository import OrderRepository\n"
+            "@router.get('/orders/last')\n"
+            "async def last_order(session=None) -> dict:\n"
+            "    async def load():\n"
+            "        repository = OrderRepository.from_session(session)\n"
+            "        return await repository.last()\n"
+            "    return {'order': await load()}\n"
+        ),
+    }
+    assert found(files, "LL102") == [("app/routes/orders.py", 7), ("app/routes/orders.py", 8)]

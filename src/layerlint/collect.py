@@ -559,6 +559,11 @@ def _freeze_function(fn: _FunctionBuilder, span: Callable[[cst.CSTNode], Span]) 
     )
 
 
+def _generic_origin(base: cst.BaseExpression) -> cst.BaseExpression:
+    """``RepositoryBase[User]`` -> ``RepositoryBase``: a generic base is still the base."""
+    return base.value if isinstance(base, cst.Subscript) else base
+
+
 def _raised_class(exc: cst.BaseExpression | None) -> Dotted | None:
     if exc is None:
         return None
@@ -569,7 +574,9 @@ def _raised_class(exc: cst.BaseExpression | None) -> Dotted | None:
 
 def _freeze_class(cls: _ClassBuilder, span: Callable[[cst.CSTNode], Span]) -> ClassFact:
     node = cls.node
-    bases = tuple(d for arg in node.bases if (d := dotted_name(arg.value)) is not None)
+    bases = tuple(
+        d for arg in node.bases if (d := dotted_name(_generic_origin(arg.value))) is not None
+    )
     keywords = tuple(
         (arg.keyword.value, summarize(arg.value))
         for arg in node.keywords

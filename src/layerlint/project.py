@@ -650,7 +650,7 @@ class Project:
 
     @cached_property
     def route_code(self) -> list[FunctionRef]:
-        """Route handlers and the routes-layer functions they call, transitively.
+        """Route handlers, their closures and the routes-layer functions they call, transitively.
 
         A function in a routes module that no route reaches (a shared utility that
         only lives in an ``api/`` folder) is not route code.
@@ -662,6 +662,11 @@ class Project:
             if ref.qualified in seen:
                 continue
             seen[ref.qualified] = ref
+            for name in ref.function.nested:
+                # A closure of route code (a streaming generator...) runs for the route.
+                inner = ref.module.function(f"{ref.function.qualname}.<locals>.{name}")
+                if inner is not None:
+                    queue.append(FunctionRef(ref.module, inner))
             for call in ref.function.calls:
                 owner, method = self.callee_type(ref, call)
                 target = self.lookup_function(owner if not method else f"{owner}.{method}")

@@ -15,8 +15,12 @@ class RouteCallsRepository(ProjectRule):
 
     **What it does:** follows the calls made by route handlers and the routes-layer
     helpers they call: a repository constructed or called, directly, through a helper,
-    through a ``Depends(factory)`` parameter (the factory's return annotation) or
-    through ``self.repo``. Reported at the call in the routes layer.
+    through a classmethod that builds it (``Repo.from_session(session)``), through a
+    ``Depends(...)`` parameter (the parameter's annotation, the factory's return
+    annotation, or the class given to a generic factory), through ``self.repo`` (an
+    attribute or a property), or through an object created at module level in the
+    repositories layer (``crud_users = FastCRUD(User)``, ``crud.user.get(...)``).
+    Reported at the call in the routes layer.
 
     **Why is this bad?** Routes handle HTTP; business rules live in services. A route
     that talks to a repository skips the service layer and its rules.
