@@ -554,3 +554,20 @@ def test_ll102_classmethod_inherited_through_a_generic_base() -> None:
         ),
     }
     assert found(files, "LL102") == [("app/routes/orders.py", 7), ("app/routes/orders.py", 8)]
+
+
+def test_a_union_of_sessions_is_a_session() -> None:
+    files = _session_app("NewType")
+    files["app/db.py"] = (
+        "from typing import NewType\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession as _AsyncSession\n"
+        "AsyncSession = NewType('AsyncSession', _AsyncSession)\n"
+        "AsyncReadSession = NewType('AsyncReadSession', _AsyncSession)\n"
+    )
+    files["app/services/items.py"] = (
+        "from app.db import AsyncReadSession, AsyncSession\n"
+        "async def total(session: AsyncSession | AsyncReadSession, other: AsyncSession | int):\n"
+        "    await other.execute('SELECT 1')\n"
+        "    return (await session.execute('SELECT 1')).scalar_one()\n"
+    )
+    assert found(files, "LL107") == [("app/services/items.py", 4)]

@@ -23,8 +23,10 @@ from layerlint.expressions import (
     assigned_names,
     callee_of,
     dotted_name,
+    is_none,
     small_statements,
     summarize,
+    union_members,
 )
 from layerlint.facts import (
     CallFact,
@@ -511,7 +513,18 @@ def _param_fact(param: cst.Param, span: Callable[[cst.CSTNode], Span]) -> ParamF
         args,
         default=summarize(default) if default is not None else None,
         annotated_metadata=_annotated_metadata(annotation),
+        union=_union_members(annotation) if primary is None else (),
     )
+
+
+def _union_members(annotation: cst.BaseExpression | None) -> tuple[Dotted, ...]:
+    """``AsyncSession | AsyncReadSession`` -> both primaries (empty when one is unknown)."""
+    if not (
+        isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr)
+    ):
+        return ()
+    members = [annotation_parts(m)[0] for m in union_members(annotation) if not is_none(m)]
+    return tuple(m for m in members if m is not None) if all(members) else ()
 
 
 def _annotated_metadata(annotation: cst.BaseExpression | None) -> tuple[Value, ...]:

@@ -77,6 +77,8 @@ class ParamFact:
     default: Value | None = None
     # Extra ``Annotated[X, ...]`` metadata (``Field(max_length=10)``, ``Query()``...).
     annotated_metadata: tuple[Value, ...] = ()
+    # ``A | B`` (no single primary type): the primary type of each member but ``None``.
+    union: tuple[Dotted, ...] = ()
 
 
 @fast_pickle

@@ -788,6 +788,11 @@ class _TypeInference:
             annotated = self.of_annotation(facts, param.annotation, depth + 1)
             if annotated is not None:
                 return annotated
+        if injected is None and param.union:
+            # ``session: AsyncSession | AsyncReadSession``: one type when all members agree.
+            members = {self.of_annotation(facts, member, depth + 1) for member in param.union}
+            if len(members) == 1:
+                return members.pop()
         return injected
 
     def _dependency_type(self, facts: ModuleFacts, param: ParamFact, depth: int) -> str | None:
