@@ -571,3 +571,23 @@ def test_a_union_of_sessions_is_a_session() -> None:
         "    return (await session.execute('SELECT 1')).scalar_one()\n"
     )
     assert found(files, "LL107") == [("app/services/items.py", 4)]
+
+
+def test_ll312_async_sessions_behind_a_newtype_make_an_async_codebase() -> None:
+    files = {
+        "app/db.py": (
+            "from typing import NewType\n"
+            "from sqlalchemy import create_engine\n"
+            "from sqlalchemy.ext.asyncio import AsyncSession as _AsyncSession\n"
+            "AsyncSession = NewType('AsyncSession', _AsyncSession)\n"
+            "sync_engine = create_engine('postgresql://x')\n"
+        ),
+        "app/services/items.py": (
+            "from sqlalchemy.orm import Session\n"
+            "from app.db import AsyncSession\n"
+            "async def a(session: AsyncSession) -> None: ...\n"
+            "async def b(session: AsyncSession) -> None: ...\n"
+            "def c(session: Session) -> None: ...\n"
+        ),
+    }
+    assert found(files, "LL312") == [("app/db.py", 5)]
