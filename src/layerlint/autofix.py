@@ -44,6 +44,7 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
                 (diagnostic.code, diagnostic.span.line, diagnostic.span.column)
             )
     rules = build_file_rules(config)
+    first_party = {info.module.split(".", 1)[0] for info in before.inputs.values() if info.module}
     report = AutofixReport()
     written: set[Path] = set()  # a file reached through a link inside the project too
     for path in sorted(reported):
@@ -74,6 +75,7 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
             config.per_file_ignores,
             unsafe,
             project_fixes,
+            first_party,
         )
         if write and outcome.changed:
             problem = write_fixed(absolute, config.root, source, outcome.after)

@@ -216,6 +216,7 @@ class LegacyDeclarativeBase(FileRule):
                     "from sqlalchemy import MetaData\n"
                     "from sqlalchemy.orm import DeclarativeBase\n"
                     "\n"
+                    "\n"
                     "# every model derives from Base\n"
                     "class Base(DeclarativeBase):  # error\n"
                     "    metadata = MetaData(\n"
