@@ -133,6 +133,11 @@ def _nodes_at(module: cst.Module, wanted: Sequence[SpanFix]) -> list[Fix]:
     return fixes
 
 
+def resolve_span_fixes(module: cst.Module, wanted: Sequence[SpanFix]) -> list[Fix]:
+    """Project rules' span-addressed fixes against ``module`` (also for previews)."""
+    return _nodes_at(module, wanted)
+
+
 def fix_source(
     info: FileInput,
     source: bytes,

@@ -1,0 +1,111 @@
+"""The edits each fix would make, for the JSON reports (``fix: {applicability, edits}``).
+
+Edits are computed one diagnostic at a time on the unchanged file, so each stands on its
+own (as ruff's do); they replace whole lines: ``content`` goes from ``location`` (row,
+column 1) up to, not including, ``end_location``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+
+import libcst as cst
+
+from layerlint.collect import FileInput, collect_with_fixes
+from layerlint.config import Config
+from layerlint.diagnostics import Diagnostic
+from layerlint.engine import FixSink, RunOptions, run
+from layerlint.fixer import apply_fixes, resolve_span_fixes
+from layerlint.rules import project_rules
+from layerlint.rules.base import Fix
+from layerlint.safe_paths import read_project_file
+from layerlint.workers import build_file_rules
+
+Edit = dict[str, object]
+Key = tuple[str, int, int]
+
+
+def _key(diagnostic: Diagnostic) -> Key:
+    return (diagnostic.code, diagnostic.span.line, diagnostic.span.column)
+
+
+def line_edits(before: str, after: str) -> list[Edit]:
+    """Whole-line replacements turning ``before`` into ``after``."""
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    edits: list[Edit] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        edits.append(
+            {
+                "content": "".join(new[j1:j2]),
+                "location": {"row": i1 + 1, "column": 1},
+                "end_location": {"row": i2 + 1, "column": 1},
+            }
+        )
+    return edits
+
+
+def preview_edits(
+    config: Config,
+    options: RunOptions,
+    diagnostics: Sequence[Diagnostic],
+    inputs: Mapping[str, FileInput],
+) -> list[tuple[Diagnostic, list[Edit]]]:
+    """``(diagnostic, edits)`` for every fixable diagnostic (root-relative paths)."""
+    wanted: dict[str, dict[Key, Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.fixable:
+            wanted.setdefault(diagnostic.path, {})[_key(diagnostic)] = diagnostic
+    if not wanted:
+        return []
+    sink = _project_fixes(config, options, diagnostics)
+    rules = build_file_rules(config)
+    first_party = {info.module.split(".", 1)[0] for info in inputs.values() if info.module}
+    overrides = dict(options.overrides)
+    found: list[tuple[Diagnostic, list[Edit]]] = []
+    for path, by_key in sorted(wanted.items()):
+        info = inputs.get(path)
+        if info is None:
+            continue
+        try:
+            source = overrides.get(path) or read_project_file(config.root / path, config.root)
+        except OSError:
+            continue
+        _, module, offered = collect_with_fixes(info, source, rules)
+        if module is None:
+            continue
+        fixes: list[tuple[Key, Fix]] = [(_key(d), fix) for d, fix in offered]
+        for diagnostic, finding in sink.get(path, []):
+            if finding.fix is not None and finding.fix_target is not None:
+                span_fix = (diagnostic.span, finding.fix_target, finding.fix)
+                fixes.extend(
+                    (_key(diagnostic), fix) for fix in resolve_span_fixes(module, [span_fix])
+                )
+        for key, fix in fixes:
+            if key in by_key:
+                found.append((by_key.pop(key), _edits(module, fix, first_party)))
+    return found
+
+
+def _edits(module: cst.Module, fix: Fix, first_party: set[str]) -> list[Edit]:
+    try:
+        after = apply_fixes(module, [fix], first_party).code
+    except Exception:  # a preview must never break the report
+        return []
+    return line_edits(module.code, after)
+
+
+def _project_fixes(
+    config: Config, options: RunOptions, diagnostics: Sequence[Diagnostic]
+) -> FixSink:
+    """Project rules' fixes need the project graph: one more run, only when asked for."""
+    codes = {rule.code for rule in project_rules()}
+    if not any(d.fixable and d.code in codes for d in diagnostics):
+        return {}
+    sink: FixSink = {}
+    run(config, options, need_project=True, fix_sink=sink)
+    return sink
