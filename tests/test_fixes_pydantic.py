@@ -159,7 +159,7 @@ def test_ll401_extra_import_is_removed_only_when_unused() -> None:
         "from pydantic import BaseModel, ConfigDict\n"
         "\n"
         "class A(BaseModel):\n"
-        "    model_config = ConfigDict(extra=\"forbid\")\n"
+        '    model_config = ConfigDict(extra="forbid")\n'
     )
     still_used = source + "\nMODE = Extra.ignore\n"
     assert fix(still_used, "LL401") == (
@@ -398,7 +398,7 @@ def test_ll405_validator_import_is_replaced_when_no_longer_used() -> None:
         "class A(BaseModel):\n"
         "    name: str\n"
         "\n"
-        "    @field_validator(\"name\")\n"
+        '    @field_validator("name")\n'
         "    @classmethod\n"
         "    def strip(cls, value: str) -> str:\n"
         "        return value.strip()\n"
@@ -583,13 +583,7 @@ def test_ll406_basesettings_attribute_keeps_pydantic_import_while_used() -> None
     )
     unused = "import pydantic\n\nclass S(pydantic.BaseSettings):\n    x: int = 1\n"
     assert fix(unused, "LL406") == (
-        (
-            "import pydantic_settings\n"
-            "\n"
-            "\n"
-            "class S(pydantic_settings.BaseSettings):\n"
-            "    x: int = 1\n"
-        )
+        "import pydantic_settings\n\n\nclass S(pydantic_settings.BaseSettings):\n    x: int = 1\n"
     )
 
 

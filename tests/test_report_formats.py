@@ -500,9 +500,7 @@ def test_sarif_short_descriptions_are_static_titles_for_every_rule() -> None:
     from layerlint.rules import all_rules
 
     rules = all_rules()
-    diagnostics = [
-        Diagnostic(code, "m", "app/x.py", Span(1, 1, 1, 2)) for code in rules
-    ]
+    diagnostics = [Diagnostic(code, "m", "app/x.py", Span(1, 1, 1, 2)) for code in rules]
     log = json.loads(render_sarif(diagnostics, ReportContext("0", 1, rules)))
     for descriptor in log["runs"][0]["tool"]["driver"]["rules"]:
         rule = rules[descriptor["id"]]

@@ -343,18 +343,21 @@ def _check(
     if stdin is not None and fixing:
         click.echo(text, nl=False, err=True)  # stdout carries the fixed buffer
     else:
-        _emit(text, view.output, projects[0].config.root)
+        _emit(text, view.output, projects[0].config.root, context.color)
     if internal_errors:
         return EXIT_INTERNAL
     return EXIT_FOUND if diagnostics else EXIT_OK
 
 
-def _emit(text: str, output: Path | None, root: Path) -> None:
-    """Print ``text``, or write it to ``--output``."""
+def _emit(text: str, output: Path | None, root: Path, color: bool = False) -> None:
+    """Print ``text``, or write it to ``--output``.
+
+    ``color``: keep ANSI styles, which click strips on a pipe (``FORCE_COLOR``).
+    """
     if output is not None:
         _write_report(Path.cwd() / output, text, root)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=True if color else None)
 
 
 def _say_verbose(result: RunResult) -> None:

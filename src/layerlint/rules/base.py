@@ -118,6 +118,8 @@ class Rule:
     seed: ClassVar[str] = ""
     default: ClassVar[Default] = Default.ON
     fixable: ClassVar[Fixability] = Fixability.NONE
+    # Some of the rule's fixes may change behaviour (applied only with --unsafe-fixes).
+    unsafe_fixes: ClassVar[bool] = False
     options_spec: ClassVar[tuple[RuleOption, ...]] = ()
     example_path: ClassVar[str] = "app/module.py"
     valid: ClassVar[tuple[str | Example, ...]] = ()

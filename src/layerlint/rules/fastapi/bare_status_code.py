@@ -360,6 +360,7 @@ class BareStatusCode(FileRule):
     message = "bare status code; use a `status.HTTP_*` constant"
     seed = f"{SEED_AI1}: use status.HTTP_* constants, not bare integers"
     fixable = Fixability.PARTIAL
+    unsafe_fixes = True
     example_path = "app/routes/users.py"
     valid = (
         "from fastapi import APIRouter, HTTPException, status\n"

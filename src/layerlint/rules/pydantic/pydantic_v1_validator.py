@@ -350,6 +350,7 @@ class PydanticV1Validator(FileRule):
         "backend-fastapi-python: model_validator not validator; fastapi-production: field_validator"
     )
     fixable = Fixability.PARTIAL
+    unsafe_fixes = True
     example_path = "app/schemas/user.py"
     valid = (
         "from pydantic import BaseModel, field_validator\n\n"

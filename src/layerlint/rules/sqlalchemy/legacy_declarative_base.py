@@ -187,6 +187,7 @@ class LegacyDeclarativeBase(FileRule):
     message = "`declarative_base()` is the 1.x API; use `class Base(DeclarativeBase): ...`"
     seed = SEED_AI1 + ": class Base(DeclarativeBase)"
     fixable = Fixability.PARTIAL
+    unsafe_fixes = True
     example_path = "app/models/base.py"
     valid = (
         "from sqlalchemy.orm import DeclarativeBase\nclass Base(DeclarativeBase):\n    pass\n",
