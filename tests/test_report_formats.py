@@ -20,6 +20,7 @@ from rich.cells import cell_len
 
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
 from layerlint.report import FORMATS, ReportContext, get_reporter
+from layerlint.rule_metadata import RuleMetadata
 from layerlint.rules.base import Rule
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -56,9 +57,9 @@ class FakeHardcodedSecret(Rule):
     message = "hardcoded secret; read it from settings"
 
 
-RULES: dict[str, type[Rule]] = {
-    "LL104": FakeHttpExceptionInService,
-    "LL701": FakeHardcodedSecret,
+RULES: dict[str, RuleMetadata] = {
+    "LL104": FakeHttpExceptionInService.metadata(),
+    "LL701": FakeHardcodedSecret.metadata(),
 }
 SERVICE = "app/services/user_service.py"
 CONFIG = "app/core/config.py"
@@ -499,13 +500,13 @@ def test_sarif_short_descriptions_are_static_titles_for_every_rule() -> None:
     from layerlint.report.sarif import render as render_sarif
     from layerlint.rules import all_rules
 
-    rules = all_rules()
+    rules = {code: rule.metadata() for code, rule in all_rules().items()}
     diagnostics = [Diagnostic(code, "m", "app/x.py", Span(1, 1, 1, 2)) for code in rules]
     log = json.loads(render_sarif(diagnostics, ReportContext("0", 1, rules)))
     for descriptor in log["runs"][0]["tool"]["driver"]["rules"]:
         rule = rules[descriptor["id"]]
         assert "{" not in descriptor["shortDescription"]["text"], descriptor["id"]
-        assert descriptor["shortDescription"]["text"] == rule.summary().replace("``", "")
+        assert descriptor["shortDescription"]["text"] == rule.summary.replace("``", "")
         assert descriptor["fullDescription"]["text"]
-        assert descriptor["help"]["text"] == rule.documentation()
+        assert descriptor["help"]["text"] == rule.documentation
         assert descriptor["helpUri"].endswith("#" + rule.code.lower())

@@ -1,6 +1,5 @@
-"""``python -m layerlint``: the same command line as the ``layerlint`` script."""
+"""``python -m layerlint``: the same command line as ``layerlint``."""
 
 from layerlint.cli import main
 
-if __name__ == "__main__":
-    main()
+main()

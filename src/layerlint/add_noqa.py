@@ -13,8 +13,8 @@ import tokenize
 from collections.abc import Sequence
 from pathlib import Path
 
+from layerlint.apply_fixes import write_fixed
 from layerlint.diagnostics import Diagnostic, Severity
-from layerlint.fixer import write_fixed
 from layerlint.safe_paths import read_project_file
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z0-9]+(?:[,\s]+[A-Z0-9]+)*))?", re.IGNORECASE)

@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 
 import libcst as cst
 
-from layerlint.collect import FileInput, collect_with_fixes
+from layerlint.apply_fixes import apply_fixes, resolve_span_fixes
+from layerlint.collect import collect_with_fixes
 from layerlint.config import Config
 from layerlint.diagnostics import Diagnostic
 from layerlint.engine import FixSink, RunOptions, run
-from layerlint.fixer import apply_fixes, resolve_span_fixes
+from layerlint.file_context import FileInput
 from layerlint.rules import project_rules
 from layerlint.rules.base import Fix
 from layerlint.safe_paths import read_project_file

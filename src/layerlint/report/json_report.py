@@ -13,7 +13,7 @@ from typing import Any
 
 from layerlint.diagnostics import Diagnostic
 from layerlint.report import ReportContext, fix_key
-from layerlint.rules.base import Rule
+from layerlint.rule_metadata import RuleMetadata
 
 # Bump only on incompatible changes (a field removed, renamed or retyped).
 SCHEMA_VERSION = 1
@@ -21,12 +21,12 @@ INTERNAL_ERROR_NAME = "internal-error"
 RULES_DOC_URI = "https://github.com/layerlint/layerlint/blob/main/docs/rules.md"
 
 
-def rule_url(code: str, rules: Mapping[str, type[Rule]]) -> str | None:
+def rule_url(code: str, rules: Mapping[str, RuleMetadata]) -> str | None:
     """Where the rule is documented (docs/rules.md's anchor); None for internal errors."""
     return f"{RULES_DOC_URI}#{code.lower()}" if code in rules else None
 
 
-def rule_name(code: str, rules: Mapping[str, type[Rule]]) -> str:
+def rule_name(code: str, rules: Mapping[str, RuleMetadata]) -> str:
     """The rule's kebab-case name; internal errors and unknown codes have no rule class."""
     rule = rules.get(code)
     return rule.name if rule is not None else INTERNAL_ERROR_NAME

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from layerlint.diagnostics import Diagnostic, Severity
 from layerlint.report import ReportContext
 from layerlint.report.json_report import rule_name, sorted_diagnostics
-from layerlint.rules.base import Rule
+from layerlint.rule_metadata import RuleMetadata
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/layerlint/layerlint"
@@ -58,21 +58,21 @@ def _markdown(documentation: str) -> str:
     return documentation.replace("``", "`")
 
 
-def _what_it_does(rule: type[Rule]) -> str:
+def _what_it_does(rule: RuleMetadata) -> str:
     """The rule doc's "What it does" paragraph, plain text; the title when there is none."""
-    for paragraph in rule.documentation().split("\n\n"):
+    for paragraph in rule.documentation.split("\n\n"):
         if paragraph.startswith("**What it does:**"):
             text = paragraph.removeprefix("**What it does:**").strip()
             return " ".join(text.replace("``", "").split())
-    return rule.summary().replace("``", "")
+    return rule.summary.replace("``", "")
 
 
-def _known_rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
+def _known_rule_descriptor(rule: RuleMetadata) -> dict[str, Any]:
     """Static texts only: the title, the doc's description, the doc itself and its URL."""
-    documentation = rule.documentation() or rule.summary()
+    documentation = rule.documentation or rule.summary
     help_uri = f"{RULES_DOC_URI}#{rule.code.lower()}"
     return {
-        "shortDescription": {"text": rule.summary().replace("``", "")},
+        "shortDescription": {"text": rule.summary.replace("``", "")},
         "fullDescription": {"text": _what_it_does(rule)},
         "help": {
             "text": documentation,
@@ -98,7 +98,7 @@ def _default_level(code: str, ordered: Sequence[Diagnostic]) -> str:
 
 
 def _rule_descriptor(
-    code: str, ordered: Sequence[Diagnostic], rules: Mapping[str, type[Rule]]
+    code: str, ordered: Sequence[Diagnostic], rules: Mapping[str, RuleMetadata]
 ) -> dict[str, Any]:
     rule = rules.get(code)
     body = _known_rule_descriptor(rule) if rule is not None else _internal_descriptor(code)
