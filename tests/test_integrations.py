@@ -476,7 +476,7 @@ def test_docs_console_commands_use_real_options(doc: Path) -> None:
     help_text = run([sys.executable, "-m", "layerlint.cli", "check", "--help"], REPO).stdout
     commands = [line for line in text.splitlines() if "layerlint check" in line]
     options = {o for line in commands for o in re.findall(r"(?<![\w-])--[a-z][a-z-]*", line)}
-    assert {"--format", "--write-baseline", "--baseline"} <= options
+    assert {"--output-format", "--write-baseline", "--baseline"} <= options
     for option in options:
         assert option in help_text, option
 
@@ -518,5 +518,6 @@ def test_docs_install_layerlint_from_a_path_never_from_an_index(doc: Path) -> No
     for line in doc.read_text(encoding="utf-8").splitlines():
         if "pip install" not in line:
             continue
-        words = line.split("pip install", 1)[1].split("#", 1)[0].split()
+        command = re.split(r"&&|;|#", line.split("pip install", 1)[1])[0]
+        words = command.split()
         assert "layerlint" not in words, line

@@ -295,7 +295,8 @@ def _check(
         else:
             from layerlint.engine import run
 
-            result = run(config, options, progress=_progress_callback(output_format, output))
+            progress = None if view.quiet else _progress_callback(output_format, output)
+            result = run(config, options, progress=progress)
         _say_verbose(result)
         files_checked += result.files_checked
         internal_errors += result.internal_errors
