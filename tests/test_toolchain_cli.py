@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -307,3 +308,43 @@ def test_quiet_notice_when_stderr_is_not_a_terminal(
         env={k: v for k, v in os.environ.items() if k != "CI"},
     )
     assert done.stderr.count("layerlint: analysing 210 files...") == 1
+
+
+# -- item 13: user-facing text cites published conventions ------------------------------------
+
+INTERNAL_SOURCES = (
+    "seed document",
+    "the seeds",
+    " seed)",
+    "ai1-skills",
+    "backend-fastapi-python",
+    "python-backend-patterns",
+    "fastapi-production",
+)
+
+
+def test_user_facing_text_names_no_internal_sources() -> None:
+    from layerlint.rules import all_rules
+
+    repo = Path(__file__).resolve().parent.parent
+    runner = CliRunner()
+    texts = [(repo / "README.md").read_text(), (repo / "docs" / "rules.md").read_text()]
+    texts += [runner.invoke(main, ["explain", code]).stdout for code in all_rules()]
+    for text in texts:
+        for name in INTERNAL_SOURCES:
+            assert name not in text.lower(), name
+    assert (
+        "Based on: SQLAlchemy 2.0 migration guide"
+        in runner.invoke(main, ["explain", "LL301"]).stdout
+    )
+
+
+def test_rules_table_escapes_pipes_in_cells() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    (row,) = [
+        line
+        for line in (repo / "README.md").read_text().splitlines()
+        if line.startswith("| LL411 ")
+    ]
+    assert "X \\| None" in row
+    assert len(re.findall(r"(?<!\\)\|", row)) == 6  # five cells, none split

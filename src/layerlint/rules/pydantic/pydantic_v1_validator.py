@@ -325,9 +325,9 @@ class PydanticV1Validator(FileRule):
     and ``pydantic.v1`` imports (LL408) are not reported.
 
     **Why is this bad?** They are deprecated in v2, have different signatures
-    (``values`` instead of ``ValidationInfo``, ``pre=`` instead of ``mode=``) and, per
-    the backend-fastapi-python seed, "will break silently or raise deprecation
-    warnings".
+    (``values`` instead of ``ValidationInfo``, ``pre=`` instead of ``mode=``) and, as
+    the Pydantic v2 migration guide warns, may behave differently or raise deprecation
+    warnings.
 
     **Example:** ``@validator("email")`` on a ``UserCreate`` method.
 
