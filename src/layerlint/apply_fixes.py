@@ -74,13 +74,18 @@ class _Replacer(cst.CSTTransformer):
 
 
 def apply_fixes(
-    module: cst.Module, fixes: Sequence[Fix], first_party: Collection[str] = ()
+    module: cst.Module,
+    fixes: Sequence[Fix],
+    first_party: Collection[str] = (),
+    prune_imports: bool = True,
 ) -> cst.Module:
     """The module with every replacement made and the imports added or pruned.
 
     Imports land where isort/ruff ``I`` would put them and new top-level definitions get
     their two blank lines, so ruff has nothing to say about a fixed file that it did not
-    say before (``first_party``: the project's top-level package names).
+    say before (``first_party``: the project's top-level package names). Pruning imports
+    left unused needs a scope analysis of the whole module; ``prune_imports=False`` skips
+    it (previews of many single fixes).
     """
     replacements: dict[int, cst.CSTNode | cst.RemovalSentinel] = {}
     for fix in fixes:
@@ -90,7 +95,7 @@ def apply_fixes(
     updated = settle_touched_imports(module, updated, first_party)
     adds = {item for fix in fixes for item in fix.add_imports}
     removes = {item for fix in fixes for item in fix.remove_imports}
-    if removes:
+    if removes and prune_imports:
         context = CodemodContext()
         for module_name, name in sorted(removes, key=lambda item: (item[0], item[1] or "")):
             RemoveImportsVisitor.remove_unused_import(context, module_name, name)

@@ -405,7 +405,7 @@ def _fix_edits(
     from layerlint.fix_preview import preview_edits
     from layerlint.report import fix_key
 
-    edits = preview_edits(config, options, kept, result.inputs)
+    edits = preview_edits(config, options, kept, result.inputs, result.project)
     return {
         fix_key(_relative_to_cwd(diagnostic, config.root, cwd)): found
         for diagnostic, found in edits

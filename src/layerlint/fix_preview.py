@@ -2,7 +2,8 @@
 
 Edits are computed one diagnostic at a time on the unchanged file, so each stands on its
 own (as ruff's do); they replace whole lines: ``content`` goes from ``location`` (row,
-column 1) up to, not including, ``end_location``.
+column 1) up to, not including, ``end_location``. An import the fix leaves unused is not
+removed in the preview (that needs a scope analysis per fix); ``--fix`` removes it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from layerlint.apply_fixes import apply_fixes, resolve_span_fixes
 from layerlint.collect import collect_with_fixes
 from layerlint.config import Config
 from layerlint.diagnostics import Diagnostic
-from layerlint.engine import FixSink, RunOptions, run
+from layerlint.engine import FixSink, RunOptions, run, run_project_rules
 from layerlint.file_context import FileInput
+from layerlint.project import Project
 from layerlint.rules import project_rules
 from layerlint.rules.base import Fix
 from layerlint.safe_paths import read_project_file
@@ -55,15 +57,20 @@ def preview_edits(
     options: RunOptions,
     diagnostics: Sequence[Diagnostic],
     inputs: Mapping[str, FileInput],
+    project: Project | None = None,
 ) -> list[tuple[Diagnostic, list[Edit]]]:
-    """``(diagnostic, edits)`` for every fixable diagnostic (root-relative paths)."""
+    """``(diagnostic, edits)`` for every fixable diagnostic (root-relative paths).
+
+    ``project``: the run's project graph, when it built one; project rules then re-run
+    on it instead of analysing the project again.
+    """
     wanted: dict[str, dict[Key, Diagnostic]] = {}
     for diagnostic in diagnostics:
         if diagnostic.fixable:
             wanted.setdefault(diagnostic.path, {})[_key(diagnostic)] = diagnostic
     if not wanted:
         return []
-    sink = _project_fixes(config, options, diagnostics)
+    sink = _project_fixes(config, options, diagnostics, project)
     rules = build_file_rules(config)
     first_party = {info.module.split(".", 1)[0] for info in inputs.values() if info.module}
     overrides = dict(options.overrides)
@@ -94,19 +101,27 @@ def preview_edits(
 
 def _edits(module: cst.Module, fix: Fix, first_party: set[str]) -> list[Edit]:
     try:
-        after = apply_fixes(module, [fix], first_party).code
+        after = apply_fixes(module, [fix], first_party, prune_imports=False).code
     except Exception:  # a preview must never break the report
         return []
     return line_edits(module.code, after)
 
 
 def _project_fixes(
-    config: Config, options: RunOptions, diagnostics: Sequence[Diagnostic]
+    config: Config,
+    options: RunOptions,
+    diagnostics: Sequence[Diagnostic],
+    project: Project | None,
 ) -> FixSink:
-    """Project rules' fixes need the project graph: one more run, only when asked for."""
-    codes = {rule.code for rule in project_rules()}
-    if not any(d.fixable and d.code in codes for d in diagnostics):
+    """Project rules' fixes need the project graph: reuse the run's, else build it once."""
+    codes = {d.code for d in diagnostics if d.fixable}
+    wanted = [rule for rule in project_rules() if rule.code in codes]
+    if not wanted:
         return {}
     sink: FixSink = {}
-    run(config, options, need_project=True, fix_sink=sink)
+    if project is not None:
+        active = [rule(config.options_for(rule.code)) for rule in wanted]
+        run_project_rules(project, active, sink)
+    else:
+        run(config, options, need_project=True, fix_sink=sink)
     return sink
