@@ -173,7 +173,7 @@ def test_json_diagnostics_are_sorted_and_complete() -> None:
         "severity": "warning",
         "layer": "core",
         "fixable": True,
-        "fix": {"applicability": "safe", "edits": []},
+        "fix": {"applicability": "safe", "edits": None},
         "url": "https://github.com/layerlint/layerlint/blob/main/docs/rules.md#ll701",
     }
 

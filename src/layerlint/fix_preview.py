@@ -9,6 +9,7 @@ removed in the preview (that needs a scope analysis per fix); ``--fix`` removes 
 from __future__ import annotations
 
 import difflib
+import time
 from collections.abc import Mapping, Sequence
 
 import libcst as cst
@@ -27,6 +28,11 @@ from layerlint.workers import build_file_rules
 
 Edit = dict[str, object]
 Key = tuple[str, int, int]
+
+# Each preview re-renders its module; on a run with thousands of fixable findings that
+# would multiply the run time, so previews stop after this many seconds (the rest say
+# ``"edits": null``; ``--diff`` shows every fix).
+PREVIEW_BUDGET_SECONDS = 5.0
 
 
 def _key(diagnostic: Diagnostic) -> Key:
@@ -75,7 +81,10 @@ def preview_edits(
     first_party = {info.module.split(".", 1)[0] for info in inputs.values() if info.module}
     overrides = dict(options.overrides)
     found: list[tuple[Diagnostic, list[Edit]]] = []
+    deadline = time.monotonic() + PREVIEW_BUDGET_SECONDS
     for path, by_key in sorted(wanted.items()):
+        if time.monotonic() > deadline:
+            break
         info = inputs.get(path)
         if info is None:
             continue

@@ -57,11 +57,15 @@ def _diagnostic_record(diagnostic: Diagnostic, context: ReportContext) -> dict[s
 
 
 def _fix_record(diagnostic: Diagnostic, context: ReportContext) -> dict[str, Any] | None:
-    """``{applicability, edits}`` as ruff writes it; edits are whole-line replacements."""
+    """``{applicability, edits}`` as ruff writes it; edits are whole-line replacements.
+
+    ``edits`` is None when no preview was computed (a long run's preview budget ran out).
+    """
     if diagnostic.applicability is None:
         return None
-    edits = context.fix_edits.get(fix_key(diagnostic), ())
-    return {"applicability": diagnostic.applicability, "edits": [dict(e) for e in edits]}
+    edits = context.fix_edits.get(fix_key(diagnostic))
+    listed = [dict(e) for e in edits] if edits is not None else None
+    return {"applicability": diagnostic.applicability, "edits": listed}
 
 
 def _summary(ordered: Sequence[Diagnostic], context: ReportContext) -> dict[str, Any]:
