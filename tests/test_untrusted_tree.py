@@ -19,6 +19,7 @@ import pytest
 
 from layerlint.cache import CACHE_FILE, MAGIC, RESULTS_FILE
 from layerlint.cache_key import MAC_SIZE
+from layerlint.fix_preview import PREVIEWS_FILE
 from layerlint.testing import write_project
 
 SERVICE = "from fastapi import HTTPException\n\ndef f():\n    raise HTTPException(404)\n"
@@ -84,7 +85,7 @@ def _flake8(root: Path) -> subprocess.CompletedProcess[str]:
 
 def _plant(folder: Path, payload: bytes) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for name in (CACHE_FILE, RESULTS_FILE):
+    for name in (CACHE_FILE, RESULTS_FILE, PREVIEWS_FILE):
         (folder / name).write_bytes(payload)
 
 
@@ -96,6 +97,7 @@ def _project(root: Path, files: Mapping[str, str] = FILES, config: str = "") -> 
 
 RUNS = [
     ("check",),
+    ("check", "--output-format", "json"),
     ("check", "--jobs", "1"),
     ("check", "--fix"),
     ("check", "--diff"),

@@ -402,10 +402,10 @@ def _fix_edits(
     config: Config, options: RunOptions, kept: Sequence[Diagnostic], cwd: Path, result: RunResult
 ) -> dict[tuple[str, int, int, str], list[dict[str, object]]]:
     """Each fixable diagnostic's edits, keyed as the reported (cwd-relative) diagnostic."""
-    from layerlint.fix_preview import preview_edits
+    from layerlint.fix_preview import cached_preview_edits
     from layerlint.report import fix_key
 
-    edits = preview_edits(config, options, kept, result.inputs, result.project)
+    edits = cached_preview_edits(config, options, kept, result)
     return {
         fix_key(_relative_to_cwd(diagnostic, config.root, cwd)): found
         for diagnostic, found in edits

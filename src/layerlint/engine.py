@@ -82,6 +82,8 @@ class RunResult:
     )
     # Paths discovery left out, with the reason (links out of the project, virtualenvs).
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Digest of everything the run's findings depend on (files, settings, selection).
+    key: str = ""
     # For ``--verbose``: files per layer, cache hits and seconds per stage.
     layer_counts: dict[str, int] = field(default_factory=dict)
     stats: dict[str, float] = field(default_factory=dict)
@@ -393,6 +395,7 @@ def run(
         skipped=skipped,
         layer_counts=dict(Counter(s.info.layer or "(none)" for s in states)),
         stats=stats,
+        key=key,
     )
 
 

@@ -15,10 +15,12 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 
 from layerlint.apply_fixes import apply_fixes, resolve_span_fixes
+from layerlint.cache import cache_folder, read_pickle, write_pickle
+from layerlint.cache_key import cache_key
 from layerlint.collect import collect_with_fixes
 from layerlint.config import Config
 from layerlint.diagnostics import Diagnostic
-from layerlint.engine import FixSink, RunOptions, run, run_project_rules
+from layerlint.engine import FixSink, RunOptions, RunResult, run, run_project_rules
 from layerlint.file_context import FileInput
 from layerlint.project import Project
 from layerlint.rules import project_rules
@@ -56,6 +58,35 @@ def line_edits(before: str, after: str) -> list[Edit]:
             }
         )
     return edits
+
+
+PREVIEWS_FILE = "previews.pickle"
+
+
+def cached_preview_edits(
+    config: Config, options: RunOptions, diagnostics: Sequence[Diagnostic], result: RunResult
+) -> list[tuple[Diagnostic, list[Edit]]]:
+    """``preview_edits``, kept in the signed cache next to the run's results.
+
+    Previews need the project graph and a render per fix; an unchanged project on a warm
+    run would otherwise pay for them on every JSON report.
+    """
+    fixable = sorted((d.path, *_key(d)) for d in diagnostics if d.fixable)
+    if not fixable:
+        return []
+    folder = cache_folder(config.root, config.cache_dir) if options.use_cache else None
+    secret = cache_key(config.root) if folder is not None else b""
+    wanted = (result.key, fixable)
+    if folder is not None and result.key:
+        stored = read_pickle(folder / PREVIEWS_FILE, secret)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == wanted:
+            by_key = {(d.path, *_key(d)): d for d in diagnostics if d.fixable}
+            return [(by_key[k], e) for k, e in stored[1] if k in by_key]
+    found = preview_edits(config, options, diagnostics, result.inputs, result.project)
+    if folder is not None and result.key:
+        payload = [((d.path, *_key(d)), edits) for d, edits in found]
+        write_pickle(folder, PREVIEWS_FILE, (wanted, payload), secret)
+    return found
 
 
 def preview_edits(
