@@ -201,7 +201,7 @@ def _check(
     if output is not None:
         _write_report(output, text)
     else:
-        click.echo(text, nl=False)
+        _echo_report(text)
     if result.internal_errors:
         return EXIT_INTERNAL
     return EXIT_FOUND if diagnostics else EXIT_OK
@@ -311,9 +311,19 @@ def _progress_callback(
     return ProgressBar()
 
 
+def _echo_report(text: str) -> None:
+    """Print a report; a file name that is not UTF-8 goes out as the bytes it is on disk."""
+    from layerlint.report.names import has_undecodable, raw_bytes
+
+    click.echo(raw_bytes(text) if has_undecodable(text) else text, nl=False)
+
+
 def _write_report(path: Path, text: str) -> None:
+    from layerlint.report.names import writable
+
     try:
-        path.write_text(text, encoding="utf-8")
+        # A file name that is not UTF-8 goes out as the bytes it is on disk.
+        path.write_text(writable(text), encoding="utf-8", errors="surrogateescape")
     except OSError as error:
         raise UserError(f"{path}: cannot write report: {error.strerror or error}") from None
 
