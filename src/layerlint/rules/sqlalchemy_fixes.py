@@ -28,6 +28,7 @@ from layerlint.rules.sqlalchemy_support import (
     keyword_arg,
     string_value,
 )
+from layerlint.string_code import parse_string_expression
 
 Qualify = Callable[[cst.BaseExpression], str | None]
 ImportItem = tuple[str, str | None]
@@ -418,10 +419,7 @@ class Spelling:
 
 
 def _parse(text: str) -> cst.BaseExpression | None:
-    try:
-        return cst.parse_expression(text)
-    except cst.ParserSyntaxError:
-        return None
+    return parse_string_expression(text)
 
 
 # -- reading annotations -----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from layerlint.expressions import dotted_name
 from layerlint.facts import Dotted, ModuleFacts
 from layerlint.project import ORM_BASE_FACTORIES, ORM_BASES, PYDANTIC_BASES, Project
 from layerlint.rules.base import FileContext
+from layerlint.string_code import parse_string_expression
 
 # -- qualified names -------------------------------------------------------------------------
 
@@ -174,10 +175,10 @@ def unwrap_annotation(node: cst.BaseExpression) -> cst.BaseExpression:
             text = string_value(node)
             if text is None:
                 return node
-            try:
-                node = cst.parse_expression(text)
-            except cst.ParserSyntaxError:
+            parsed = parse_string_expression(text)
+            if parsed is None:
                 return node
+            node = parsed
             continue
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
             if isinstance(node.right, cst.Name) and node.right.value == "None":
