@@ -115,16 +115,26 @@ def write_baseline(target: Path, diagnostics: Sequence[Diagnostic], root: Path) 
     return len(fingerprinted)
 
 
+# About 100,000 entries: far more than any project's baseline, far less than /dev/zero.
+MAX_BASELINE_BYTES = 20_000_000
+
+
 def load_baseline(path: Path, shown: str) -> frozenset[Fingerprint]:
     """Read and validate a baseline file; any problem is a one-line UserError."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BASELINE_BYTES + 1)  # /dev/zero must not read forever
     except OSError as error:
         raise UserError(f"{shown}: cannot read baseline: {error.strerror or error}") from None
+    if len(raw) > MAX_BASELINE_BYTES:
+        limit = MAX_BASELINE_BYTES // 1_000_000
+        raise UserError(f"{shown}: not a layerlint baseline (larger than {limit} MB)")
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise UserError(f"{shown}: not a layerlint baseline (invalid JSON: {error})") from None
+    except RecursionError:
+        raise UserError(f"{shown}: not a layerlint baseline (JSON nested too deeply)") from None
     if not isinstance(document, dict) or "version" not in document:
         raise UserError(f"{shown}: not a layerlint baseline (no version field)")
     if document["version"] != BASELINE_VERSION:
