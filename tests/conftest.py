@@ -15,6 +15,14 @@ FIXTURES = REPO / "fixtures"
 MakeProject = Callable[..., Path]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never touch the user's real cache key (subprocesses inherit the variable)."""
+    import os
+
+    os.environ["LAYERLINT_KEY_DIR"] = str(tmp_path_factory.mktemp("layerlint-key"))
+
+
 @pytest.fixture
 def make_project(tmp_path: Path) -> MakeProject:
     """Write a project (path -> source) plus pyproject.toml; return its root."""

@@ -9,6 +9,7 @@ from tests.conftest import MakeProject
 
 import layerlint.engine as engine
 from layerlint.cache import CACHE_FILE, RESULTS_FILE, FactsCache
+from layerlint.cache_key import cache_key
 from layerlint.config import parse_config
 from layerlint.engine import RunOptions, run
 
@@ -55,16 +56,21 @@ def test_corrupt_cache_is_rebuilt(make_project: MakeProject, garbage: bytes) -> 
     for name in (CACHE_FILE, RESULTS_FILE):
         (root / ".layerlint_cache" / name).write_bytes(garbage)
     assert _run(root) == expected
-    cache = FactsCache.load(root / ".layerlint_cache", parse_config({}, root).analysis_hash())
+    analysis = parse_config({}, root).analysis_hash()
+    cache = FactsCache.load(root / ".layerlint_cache", analysis, cache_key(root))
     assert set(cache.entries) == set(FILES)
 
 
-def test_unwritable_cache_warns_and_runs(make_project: MakeProject) -> None:
+def test_unwritable_cache_warns_once_and_runs(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(FILES)
     (root / ".layerlint_cache").write_text("a file where the folder should be")
-    with pytest.warns(UserWarning, match="cache not written"):
-        result = _run(root)
+    result = _run(root)
     assert ("LL104", 4) in result
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("layerlint: warning: cache not written (")
 
 
 def test_config_change_invalidates(

@@ -22,17 +22,58 @@ def test_skips_tool_folders_virtualenvs_and_excludes(tmp_path: Path) -> None:
     _touch(
         tmp_path,
         "app/main.py",
+        ".venv/pyvenv.cfg",
+        ".venv/bin/python",
         ".venv/lib/x.py",
         "node_modules/pkg/y.py",
         "build/lib/z.py",
         "myenv/pyvenv.cfg",
+        "myenv/Scripts/python.exe",
         "myenv/lib/site.py",
+        "conda/conda-meta/history",
+        "conda/bin/python3",
+        "conda/lib/c.py",
         "scripts/once.py",
         "app/__pycache__/main.py",
     )
     (tmp_path / "dir.py").mkdir()
-    found = [f.relative for f in discover(tmp_path, (), ("scripts/**",))]
+    skipped: list[tuple[str, str]] = []
+    found = [f.relative for f in discover(tmp_path, (), ("scripts/**",), skipped=skipped)]
     assert found == ["app/main.py"]
+    assert sorted(skipped) == [
+        (".venv", "a virtualenv"),
+        ("build", "build output (not a package)"),
+        ("conda", "a virtualenv"),
+        ("myenv", "a virtualenv"),
+    ]
+
+
+def test_folders_named_like_environments_holding_code_are_checked(tmp_path: Path) -> None:
+    """`env`, `venv`, `build` and `dist` are names, not proof: only real virtualenvs
+    and build output that is not a package are skipped."""
+    _touch(
+        tmp_path,
+        "app/__init__.py",
+        "app/env/__init__.py",
+        "app/env/settings.py",
+        "venv/pyvenv.cfg",  # a marker file alone does not make a virtualenv
+        "venv/lib/tool.py",
+        "app/build/__init__.py",
+        "app/build/pipeline.py",
+        "dist/__init__.py",
+        "dist/packaging.py",
+    )
+    found = [f.relative for f in discover(tmp_path, (), ())]
+    assert found == [
+        "app/__init__.py",
+        "app/build/__init__.py",
+        "app/build/pipeline.py",
+        "app/env/__init__.py",
+        "app/env/settings.py",
+        "dist/__init__.py",
+        "dist/packaging.py",
+        "venv/lib/tool.py",
+    ]
 
 
 def test_symlink_loop_terminates(tmp_path: Path) -> None:

@@ -235,10 +235,13 @@ def test_flake8_surfaces_a_broken_configuration(project: Path) -> None:
 
 
 def plugin_results(filename: str) -> list[tuple[int, int, str]]:
-    """The plugin called in-process, as flake8 calls it (tree, filename)."""
+    """The plugin called in-process, as flake8 calls it (tree, filename, lines)."""
     from layerlint.flake8_plugin import Plugin
 
-    return [(line, col, text) for line, col, text, _ in Plugin(ast.parse(""), filename).run()]
+    path = Path(filename)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.is_file() else []
+    plugin = Plugin(ast.parse(""), filename, lines)
+    return [(line, col, text) for line, col, text, _ in plugin.run()]
 
 
 @pytest.fixture
@@ -482,3 +485,32 @@ def test_docs_console_commands_use_real_options(doc: Path) -> None:
     assert {"--format", "--write-baseline", "--baseline"} <= options
     for option in options:
         assert option in help_text, option
+
+
+def test_pre_commit_never_runs_a_committed_cache_pickle(
+    hook_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """CI on a stranger's pull request: the repository commits a hostile cache."""
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class RunsCommand:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {marker}",))
+
+    files = project_files()
+    project = tmp_path / "hostile"
+    write_project(project, files)
+    cache = project / ".layerlint_cache"
+    cache.mkdir()
+    for name in ("facts.pickle", "results.pickle"):
+        (cache / name).write_bytes(pickle.dumps(RunsCommand()))
+    (cache / ".gitignore").write_text("")  # commit it anyway
+    git(project, "init", "-q")
+    git(project, "add", "-A", "-f")
+    git(project, "commit", "-q", "-m", "hostile")
+    result = try_repo(hook_repo, project)
+    assert not marker.exists(), "pre-commit ran code from the checked repository"
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "LL104" in result.stdout

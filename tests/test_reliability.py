@@ -20,9 +20,10 @@ from tests.test_cli import SERVICE_WITH_HTTP, invoke
 
 from layerlint.collect import FileInput, collect
 from layerlint.config import parse_config
-from layerlint.engine import RunOptions, build_file_rules, run
+from layerlint.engine import RunOptions, run
 from layerlint.rules.blocking import BlockingCallInAsync
 from layerlint.rules.layering import HttpExceptionInService
+from layerlint.workers import build_file_rules
 
 ALL_FILE_RULES = build_file_rules(parse_config({}, Path(".")))
 
@@ -71,14 +72,16 @@ def test_unreadable_file_is_ll001(
     root = make_project(
         {"app/services/user_service.py": SERVICE_WITH_HTTP, "app/secret.py": "x = 1\n"}
     )
-    original = Path.read_bytes
+    import layerlint.engine
 
-    def guarded(self: Path) -> bytes:
-        if self.name == "secret.py":
+    original = layerlint.engine.read_regular_file
+
+    def guarded(path: Path) -> bytes:
+        if path.name == "secret.py":
             raise PermissionError(13, "Permission denied")
-        return original(self)
+        return original(path)
 
-    monkeypatch.setattr(Path, "read_bytes", guarded)
+    monkeypatch.setattr(layerlint.engine, "read_regular_file", guarded)
     result = run(parse_config({}, root), RunOptions(use_cache=False, jobs=1))
     found = {(d.path, d.code, d.message) for d in result.diagnostics}
     assert ("app/secret.py", "LL001", "cannot read file: Permission denied") in found

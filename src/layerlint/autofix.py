@@ -7,12 +7,14 @@ Only diagnostics the run would report are fixed (selection, ``# noqa``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from layerlint.config import Config
-from layerlint.engine import FixSink, RunOptions, RunResult, build_file_rules, run
-from layerlint.fixer import FileFix, SpanFix, fix_source, write_atomically
+from layerlint.engine import FixSink, RunOptions, RunResult, run
+from layerlint.fixer import FileFix, SpanFix, fix_source, write_fixed
+from layerlint.safe_paths import read_project_file
+from layerlint.workers import build_file_rules
 
 
 @dataclass
@@ -43,13 +45,16 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
             )
     rules = build_file_rules(config)
     report = AutofixReport()
+    written: set[Path] = set()  # a file reached through a link inside the project too
     for path in sorted(reported):
         info = before.inputs.get(path)
         if info is None:
             continue
         absolute = config.root / path
+        if absolute.resolve() in written:
+            continue
         try:
-            source = absolute.read_bytes()
+            source = read_project_file(absolute, config.root)
         except OSError:
             continue
         wanted = reported[path]
@@ -75,8 +80,11 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
             # libCST's transformers recurse a few frames per tree level; a file nested
             # deep enough to be analysed can still be too deep for them.
             outcome = FileFix(path, source, source, 0, "too deeply nested to fix safely")
-        report.files.append(outcome)
         if write and outcome.changed:
-            write_atomically(Path(absolute), outcome.after)
+            problem = write_fixed(absolute, config.root, source, outcome.after)
+            written.add(absolute.resolve())
+            if problem is not None:
+                outcome = replace(outcome, after=outcome.before, fixed=0, problem=problem)
+        report.files.append(outcome)
     report.after = run(config, options) if write else before
     return report

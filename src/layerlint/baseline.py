@@ -20,6 +20,7 @@ import click
 
 from layerlint.diagnostics import Diagnostic, Severity
 from layerlint.errors import UserError
+from layerlint.safe_paths import replace_file, writable_target
 
 if TYPE_CHECKING:
     from layerlint.config import Config
@@ -108,8 +109,9 @@ def render(fingerprinted: Sequence[tuple[Diagnostic, Fingerprint]]) -> str:
 def write_baseline(target: Path, diagnostics: Sequence[Diagnostic], root: Path) -> int:
     """Write the diagnostics of a run (root-relative paths) as a baseline; return the count."""
     fingerprinted = fingerprint_all(diagnostics, read_lines(root, (d.path for d in diagnostics)))
+    writable_target(target, root, "baseline")
     try:
-        target.write_text(render(fingerprinted), encoding="utf-8")
+        replace_file(target, render(fingerprinted).encode("utf-8"))
     except OSError as error:
         raise UserError(f"{target}: cannot write baseline: {error.strerror or error}") from None
     return len(fingerprinted)

@@ -90,6 +90,12 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the current diagnostics to FILE as a baseline, then exit 0.",
 )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Say on stderr which configuration and root were used and what was skipped.",
+)
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -105,8 +111,12 @@ def check(
     fix: bool,
     diff: bool,
     unsafe_fixes: bool,
+    verbose: bool,
 ) -> None:
     """Check PATHS (default: the current directory) and report diagnostics."""
+    from layerlint import notices
+
+    notices.verbose = verbose
     try:
         code = _check(
             paths,
@@ -142,17 +152,15 @@ def _check(
     write_baseline: Path | None = None,
     fix_mode: FixMode | None = None,
 ) -> int:
-    from layerlint.config import load_config
-    from layerlint.engine import RunOptions, run
+    from layerlint import notices
+    from layerlint.engine import RunOptions
     from layerlint.report import ReportContext, get_reporter
     from layerlint.rules import all_rules
     from layerlint.selection import validate_codes
+    from layerlint.targets import group_by_project, resolve_targets
 
-    cwd = Path.cwd()
-    targets = [(cwd / p).resolve() for p in (paths or (Path("."),))]
-    for target, shown in zip(targets, paths or (Path("."),), strict=True):
-        if not target.exists():
-            raise UserError(f"{shown}: no such file or directory")
+    cwd = Path.cwd().resolve()
+    targets = resolve_targets(paths, cwd)
     for option, codes in (
         ("--select", select),
         ("--extend-select", extend_select),
@@ -160,38 +168,67 @@ def _check(
     ):
         if codes is not None:
             validate_codes(codes, _option_error(option))
-    start = Path(os.path.commonpath([str(t) for t in targets]))
-    config = load_config(start, config_file.resolve() if config_file else None)
-    only = _only_paths(targets, config.root)
-    options = RunOptions(
-        select=select,
-        extend_select=extend_select or (),
-        ignore=ignore or (),
-        use_cache=not no_cache,
-        jobs=jobs,
-        only_paths=only,
-    )
-    if fix_mode is not None and (fix_mode.fix or fix_mode.diff):
-        if fix_mode.fix and fix_mode.diff:
-            raise UserError("--fix and --diff exclude each other (--diff only shows the fixes)")
-        fixed = _apply_fixes(config, options, fix_mode, cwd)
-        if fixed is None:
-            return EXIT_OK
-        if fix_mode.diff:
-            return EXIT_FOUND if fixed else EXIT_OK
-        result = fixed
-    else:
-        result = run(config, options, progress=_progress_callback(output_format, output))
-    if write_baseline is not None:
-        errors = result.internal_errors
-        return _write_baseline(write_baseline, result.diagnostics, config.root, errors)
-    from layerlint.baseline import filter_run
+    fixing = fix_mode is not None and (fix_mode.fix or fix_mode.diff)
+    if fix_mode is not None and fix_mode.fix and fix_mode.diff:
+        raise UserError("--fix and --diff exclude each other (--diff only shows the fixes)")
+    projects = group_by_project(targets, config_file.resolve() if config_file else None)
+    if write_baseline is not None and len(projects) > 1:
+        raise UserError("--write-baseline: the paths belong to several projects; name one")
+    diagnostics: list[Diagnostic] = []
+    files_checked = internal_errors = excluded = 0
+    any_fix = False
+    for project in projects:
+        config = project.config
+        notices.detail(f"project root: {config.root}")
+        notices.detail(f"configuration: {config.config_file or 'none (defaults)'}")
+        for target in project.excluded_files():
+            notices.warn_once(f"{target.shown}: excluded by the configuration; not checked")
+            excluded += 1
+        options = RunOptions(
+            select=select,
+            extend_select=extend_select or (),
+            ignore=ignore or (),
+            use_cache=not no_cache,
+            jobs=jobs,
+            only_paths=project.only_paths,
+            explicit=project.explicit_files,
+        )
+        if fix_mode is not None and fixing:
+            result, changed = _apply_fixes(config, options, fix_mode)
+            any_fix = any_fix or changed
+            if fix_mode.diff:
+                files_checked += result.files_checked
+                continue
+        else:
+            from layerlint.engine import run
 
-    kept = filter_run(result.diagnostics, config, options, baseline_file)
-    diagnostics = [_relative_to_cwd(d, config.root, cwd) for d in kept]
+            result = run(config, options, progress=_progress_callback(output_format, output))
+        for relative, reason in result.skipped:
+            notices.detail(f"{relative}: skipped: {reason}")
+        notices.detail(f"{result.files_checked} files checked under {config.root}")
+        files_checked += result.files_checked
+        internal_errors += result.internal_errors
+        if write_baseline is not None:
+            return _write_baseline(
+                cwd / write_baseline,
+                write_baseline,
+                result.diagnostics,
+                config.root,
+                internal_errors,
+            )
+        from layerlint.baseline import filter_run
+
+        kept = filter_run(result.diagnostics, config, options, baseline_file)
+        diagnostics.extend(_relative_to_cwd(d, config.root, cwd) for d in kept)
+    if files_checked == 0 and excluded == 0:
+        named = ", ".join(t.shown for t in targets)
+        raise UserError(f"no Python files to check in: {named}")
+    if fixing and fix_mode is not None and fix_mode.diff:
+        return EXIT_FOUND if any_fix else EXIT_OK
+    diagnostics.sort(key=lambda d: d.sort_key)
     context = ReportContext(
         tool_version=__version__,
-        files_checked=result.files_checked,
+        files_checked=files_checked,
         rules=all_rules(),
         source_lines=_source_lines(diagnostics, cwd),
         root_uri=cwd.as_uri() + "/",
@@ -199,10 +236,10 @@ def _check(
     )
     text = get_reporter(output_format)(diagnostics, context)
     if output is not None:
-        _write_report(output, text)
+        _write_report(cwd / output, text, projects[0].config.root)
     else:
         _echo_report(text)
-    if result.internal_errors:
+    if internal_errors:
         return EXIT_INTERNAL
     return EXIT_FOUND if diagnostics else EXIT_OK
 
@@ -216,10 +253,10 @@ class FixMode:
     unsafe: bool = False
 
 
-def _apply_fixes(config: Config, options: RunOptions, mode: FixMode, cwd: Path) -> RunResult | None:
-    """Fix (or diff) and say how many diagnostics were fixed; the run after fixing.
+def _apply_fixes(config: Config, options: RunOptions, mode: FixMode) -> tuple[RunResult, bool]:
+    """Fix (or diff) one project and say how many diagnostics were fixed.
 
-    With ``--diff`` the return value is truthy when there were fixes to show.
+    Returns the run after fixing (before, with ``--diff``) and whether anything changed.
     """
     from layerlint.autofix import autofix
 
@@ -233,22 +270,25 @@ def _apply_fixes(config: Config, options: RunOptions, mode: FixMode, cwd: Path) 
         verb = "Would fix"
     else:
         verb = "Fixed"
-    remaining = len(report.after.diagnostics) if report.after and mode.fix else None
+    assert report.after is not None
+    remaining = len(report.after.diagnostics) if mode.fix else None
     tail = f" ({remaining} remaining)" if remaining is not None else ""
     click.echo(f"{verb} {report.fixed} diagnostics in {len(changed)} files{tail}.", err=True)
-    if mode.diff:
-        return report.after if changed else None
-    return report.after
+    return report.after, bool(changed)
 
 
 def _write_baseline(
-    target: Path, diagnostics: Sequence[Diagnostic], root: Path, internal_errors: int
+    target: Path,
+    shown: Path,
+    diagnostics: Sequence[Diagnostic],
+    root: Path,
+    internal_errors: int,
 ) -> int:
     """Write the baseline; exit 0, or 3 if a rule crashed (the baseline would be partial)."""
     from layerlint.baseline import write_baseline
 
     count = write_baseline(target, diagnostics, root)
-    click.echo(f"layerlint: wrote {count} baseline entries to {target}", err=True)
+    click.echo(f"layerlint: wrote {count} baseline entries to {shown}", err=True)
     return EXIT_INTERNAL if internal_errors else EXIT_OK
 
 
@@ -257,18 +297,6 @@ def _option_error(option: str) -> Callable[[str], Exception]:
         return UserError(f"{option}: {problem}")
 
     return make
-
-
-def _only_paths(targets: Sequence[Path], root: Path) -> tuple[str, ...] | None:
-    only: list[str] = []
-    for target in targets:
-        if target == root:
-            return None
-        try:
-            only.append(target.relative_to(root).as_posix())
-        except ValueError:
-            continue
-    return tuple(only)
 
 
 def _relative_to_cwd(diagnostic: Diagnostic, root: Path, cwd: Path) -> Diagnostic:
@@ -318,12 +346,14 @@ def _echo_report(text: str) -> None:
     click.echo(raw_bytes(text) if has_undecodable(text) else text, nl=False)
 
 
-def _write_report(path: Path, text: str) -> None:
-    from layerlint.report.names import writable
+def _write_report(path: Path, text: str, root: Path) -> None:
+    from layerlint.report.names import raw_bytes
+    from layerlint.safe_paths import replace_file, writable_target
 
+    writable_target(path, root, "report")
     try:
         # A file name that is not UTF-8 goes out as the bytes it is on disk.
-        path.write_text(writable(text), encoding="utf-8", errors="surrogateescape")
+        replace_file(path, raw_bytes(text))
     except OSError as error:
         raise UserError(f"{path}: cannot write report: {error.strerror or error}") from None
 

@@ -85,13 +85,17 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
-def load_config(start: Path, explicit: Path | None = None) -> Config:
-    """Find and validate the configuration for a run starting at ``start``."""
+def load_config(start: Path, explicit: Path | None = None, root: Path | None = None) -> Config:
+    """Find and validate the configuration for a run starting at ``start``.
+
+    The project root is the configuration file's folder unless ``root`` says otherwise
+    (``--config`` chooses settings, while the checked paths choose the project).
+    """
     path = explicit if explicit is not None else find_config_file(start)
     if path is None:
-        return Config(root=(start if start.is_dir() else start.parent).resolve())
+        return Config(root=root or (start if start.is_dir() else start.parent).resolve())
     table = _read_table(path, required=explicit is not None and path.name != "pyproject.toml")
-    return parse_config(table, path.parent.resolve(), path)
+    return parse_config(table, root or path.parent.resolve(), path)
 
 
 def _read_table(path: Path, required: bool) -> Mapping[str, Any]:
@@ -146,6 +150,8 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
         values = lists.get(key, (table.get(key),))
         if any(isinstance(v, str) and "\x00" in v for v in values):
             raise ConfigError(shown, key, "contains a NUL character")
+    if "cache-dir" in table:
+        _check_cache_dir(table["cache-dir"], root, shown)
 
     per_file = _per_file_ignores(table.get("per-file-ignores", {}), shown)
     layers = _layer_table(table.get("layers", {}), "layers", shown)
@@ -175,6 +181,19 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
         contract=contract,
         rule_options=rule_options,
     )
+
+
+def _check_cache_dir(value: str, root: Path, shown: str) -> None:
+    """The cache is written, so it must be a folder strictly inside the project."""
+    if not value.strip() or "\x00" in value:
+        raise ConfigError(shown, "cache-dir", "expected a folder path inside the project")
+    target = Path(value)
+    if target.is_absolute() or ".." in target.parts:
+        raise ConfigError(
+            shown, "cache-dir", f"{value!r} is outside the project; use a relative folder"
+        )
+    if (root / target).resolve() == root:
+        raise ConfigError(shown, "cache-dir", "must be a folder below the project root")
 
 
 def _config_error(shown: str, key: str) -> Callable[[str], Exception]:

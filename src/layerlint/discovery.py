@@ -9,16 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layerlint.errors import UserError
+from layerlint.safe_paths import is_within, outside_reason
 
+# Folders that never hold a project's own code: version control and tool caches.
 SKIPPED_DIRS = frozenset(
     {
         ".git",
         ".hg",
         ".svn",
-        ".venv",
-        "venv",
-        "env",
-        ".env",
         "node_modules",
         "__pycache__",
         ".mypy_cache",
@@ -27,13 +25,13 @@ SKIPPED_DIRS = frozenset(
         ".tox",
         ".nox",
         ".layerlint_cache",
-        "build",
-        "dist",
         "site-packages",
         ".eggs",
         ".corpus",
     }
 )
+# Build output folders: skipped unless they are packages of the project (``app/build/``).
+BUILD_DIRS = frozenset({"build", "dist"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +57,44 @@ def is_excluded(relative: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-def _is_virtualenv(directory: str) -> bool:
-    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
+def is_virtualenv(directory: str) -> bool:
+    """A virtualenv has ``pyvenv.cfg`` and an interpreter; a folder named ``env`` may not."""
+    marked = os.path.isfile(os.path.join(directory, "pyvenv.cfg")) or os.path.isdir(
+        os.path.join(directory, "conda-meta")
+    )
+    return marked and any(
+        os.path.lexists(os.path.join(directory, *parts))
+        for parts in (("bin", "python"), ("bin", "python3"), ("Scripts", "python.exe"))
+    )
 
 
-def iter_python_files(root: Path, exclude: Sequence[str]) -> Iterable[Path]:
-    """Every ``*.py`` file under ``root``, skipping tool, build and virtualenv folders."""
+def _skipped_dir(entry: os.DirEntry[str]) -> str | None:
+    """Why a folder found while walking is not entered (None: it is)."""
+    name = entry.name
+    if name in SKIPPED_DIRS or name.endswith(".egg-info"):
+        return ""  # tool folders are skipped without a note
+    if is_virtualenv(entry.path):
+        return "a virtualenv"
+    if name in BUILD_DIRS and not os.path.isfile(os.path.join(entry.path, "__init__.py")):
+        return "build output (not a package)"
+    return None
+
+
+def iter_python_files(
+    root: Path, exclude: Sequence[str], skipped: list[tuple[str, str]] | None = None
+) -> Iterable[Path]:
+    """Every ``*.py`` file under ``root`` (resolved), skipping tool and virtualenv folders.
+
+    Symlinks are followed only to targets inside ``root``; anything else (links out of
+    the project, devices, FIFOs) is left out and, with ``skipped``, listed with a reason.
+    """
     root_str = str(root)
     seen: set[tuple[int, int]] = set()
+
+    def skip(path: str, reason: str) -> None:
+        if skipped is not None and reason:
+            skipped.append((os.path.relpath(path, root_str).replace(os.sep, "/"), reason))
+
     stack = [root_str]
     while stack:
         directory = stack.pop()
@@ -82,21 +110,31 @@ def iter_python_files(root: Path, exclude: Sequence[str]) -> Iterable[Path]:
         subdirs: list[str] = []
         for entry in entries:
             try:
+                is_python = entry.name.endswith(".py")
+                if not (is_python or entry.is_dir()):
+                    continue
+                if entry.is_symlink():
+                    reason = outside_reason(Path(entry.path), root) if is_python else None
+                    if not is_python:
+                        target = Path(entry.path).resolve()
+                        if not is_within(target, root):
+                            reason = f"links outside the project (to {target})"
+                    if reason is not None:
+                        skip(entry.path, reason)
+                        continue
+                rel = os.path.relpath(entry.path, root_str).replace(os.sep, "/")
                 if entry.is_dir():
-                    if entry.name in SKIPPED_DIRS or entry.name.endswith(".egg-info"):
-                        continue
-                    rel = os.path.relpath(entry.path, root_str).replace(os.sep, "/")
-                    if exclude and is_excluded(rel, exclude):
-                        continue
-                    if _is_virtualenv(entry.path):
-                        continue
-                    subdirs.append(entry.path)
-                elif entry.name.endswith(".py") and entry.is_file():
-                    rel = os.path.relpath(entry.path, root_str).replace(os.sep, "/")
-                    if exclude and is_excluded(rel, exclude):
-                        continue
-                    yield Path(entry.path)
-            except OSError:
+                    why = _skipped_dir(entry)
+                    if why is not None:
+                        skip(entry.path, why)
+                    elif not (exclude and is_excluded(rel, exclude)):
+                        subdirs.append(entry.path)
+                elif entry.is_file():
+                    if not (exclude and is_excluded(rel, exclude)):
+                        yield Path(entry.path)
+                else:
+                    skip(entry.path, "not a regular file")
+            except (OSError, RuntimeError):
                 continue
         stack.extend(reversed(subdirs))
 
@@ -126,32 +164,45 @@ def module_name(path: Path, roots: Sequence[Path]) -> tuple[str, bool]:
     top = path.parent
     while (top / "__init__.py").is_file() and top.parent != top:
         top = top.parent
-    containing = [r for r in roots if _is_within(path, r)]
+    containing = [r for r in roots if is_within(path, r)]
     base = max(containing, key=lambda r: len(r.parts)) if containing else top
-    if top != path.parent and _is_within(top, base) and top != base:
+    if top != path.parent and is_within(top, base) and top != base:
         base = top
-    relative = path.relative_to(base) if _is_within(path, base) else Path(path.name)
+    relative = path.relative_to(base) if is_within(path, base) else Path(path.name)
     parts = list(relative.with_suffix("").parts)
     if is_package:
         parts = parts[:-1]
     return ".".join(parts), is_package
 
 
-def _is_within(path: Path, directory: Path) -> bool:
-    try:
-        path.relative_to(directory)
-    except ValueError:
-        return False
-    return True
+def discover(
+    root: Path,
+    src: Sequence[str],
+    exclude: Sequence[str],
+    explicit: Sequence[Path] = (),
+    skipped: list[tuple[str, str]] | None = None,
+) -> list[SourceFile]:
+    """All project files under ``root`` as SourceFile records, sorted by path.
 
-
-def discover(root: Path, src: Sequence[str], exclude: Sequence[str]) -> list[SourceFile]:
-    """All project files under ``root`` as SourceFile records, sorted by path."""
+    ``explicit`` files (named on the command line, as pre-commit does) are included even
+    inside a folder the walk skips, as long as they are regular files inside the root.
+    """
     if not root.is_dir():
         raise UserError(f"{root}: not a directory")
+    root = root.resolve()
     roots = source_roots(root, src)
+    paths = list(iter_python_files(root, exclude, skipped))
+    found = set(paths)
+    for path in explicit:
+        if path in found or not path.name.endswith(".py") or not is_within(path, root):
+            continue
+        if outside_reason(path, root) is None and not is_excluded(
+            path.relative_to(root).as_posix(), exclude
+        ):
+            paths.append(path)
+            found.add(path)
     files: list[SourceFile] = []
-    for path in iter_python_files(root, exclude):
+    for path in paths:
         module, is_package = module_name(path, roots)
         relative = path.relative_to(root).as_posix()
         files.append(SourceFile(path, relative, module, is_package))

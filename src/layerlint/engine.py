@@ -7,35 +7,35 @@ relative to the project root) that the CLI, the flake8 plugin and tests all cons
 from __future__ import annotations
 
 import os
-import pickle
-import sys
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from layerlint.cache import (
     RESULTS_FILE,
     FactsCache,
+    cache_folder,
     content_hash,
     read_pickle,
     run_key,
     unpickle_facts,
     write_pickle,
 )
+from layerlint.cache_key import cache_key
 from layerlint.collect import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, FileInput, collect
 from layerlint.config import Config
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
-from layerlint.discovery import SourceFile, discover
+from layerlint.discovery import SourceFile, discover, module_name, source_roots
 from layerlint.facts import ModuleFacts
 from layerlint.layers import Contract, LayerMap
 from layerlint.project import Project
-from layerlint.rules import all_rules, file_rules, project_rules
-from layerlint.rules.base import FileRule, Finding, ProjectRule
+from layerlint.rules import all_rules, project_rules
+from layerlint.rules.base import Finding, ProjectRule
+from layerlint.safe_paths import read_regular_file
 from layerlint.selection import selected_codes
 from layerlint.suppression import UNUSED_SUPPRESSION, apply_inline, apply_per_file_ignores
+from layerlint.workers import build_file_rules, collect_in_workers
 
 # Below this many files to parse, worker start-up costs more than it saves.
 _PARALLEL_THRESHOLD = 24
@@ -51,6 +51,10 @@ class RunOptions:
     use_cache: bool = True
     jobs: int | None = None
     only_paths: tuple[str, ...] | None = None  # relative paths/folders to report, None = all
+    # Files named on the command line: checked even where discovery would not look.
+    explicit: tuple[Path, ...] = ()
+    # Unsaved text standing in for files on disk (editors, flake8 on stdin), by path.
+    overrides: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass
@@ -67,34 +71,17 @@ class RunResult:
     suppressions: dict[str, tuple[tuple[int, tuple[str, ...] | None], ...]] = field(
         default_factory=dict
     )
+    # Paths discovery left out, with the reason (links out of the project, virtualenvs).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def internal_errors(self) -> int:
         return sum(1 for d in self.diagnostics if d.severity is Severity.INTERNAL)
 
 
-def build_file_rules(config: Config) -> list[FileRule]:
-    """Every file rule (opt-in ones too: selection is applied after the cache)."""
-    return [rule(config.options_for(rule.code)) for rule in file_rules()]
-
-
-def _collect_chunk(job: tuple[Config, list[tuple[FileInput, bytes]]]) -> list[bytes]:
-    """Worker side: facts of a chunk of files, pickled once here.
-
-    The parent stores these bytes in the cache as they are and unpickles them for use,
-    so facts cross the process boundary and reach the disk with a single pickling.
-    """
-    config, chunk = job
-    rules = build_file_rules(config)
-    return [
-        pickle.dumps(collect(info, source, rules), protocol=pickle.HIGHEST_PROTOCOL)
-        for info, source in chunk
-    ]
-
-
 def _read(path: Path) -> bytes | str:
     try:
-        return path.read_bytes()
+        return read_regular_file(path)
     except OSError as error:
         return error.strerror or str(error)
 
@@ -121,8 +108,18 @@ class FileState:
     digest: str
     error: str | None = None
 
+    @property
+    def cache_digest(self) -> str:
+        """What the per-file pass depends on besides settings: content, name and layer."""
+        info = self.info
+        return f"{self.digest}:{info.module}:{int(info.is_package)}:{info.layer}"
 
-def read_files(files: Sequence[SourceFile], layer_map: LayerMap) -> list[FileState]:
+
+def read_files(
+    files: Sequence[SourceFile],
+    layer_map: LayerMap,
+    overrides: Mapping[str, bytes] | None = None,
+) -> list[FileState]:
     """Read and hash every file once; unreadable files carry their error instead."""
     states: list[FileState] = []
     for source_file in files:
@@ -132,7 +129,8 @@ def read_files(files: Sequence[SourceFile], layer_map: LayerMap) -> list[FileSta
             source_file.is_package,
             layer_map.layer_of(source_file.module, source_file.relative),
         )
-        data = _read(source_file.path)
+        override = overrides.get(source_file.relative) if overrides else None
+        data = override if override is not None else _read(source_file.path)
         if isinstance(data, str):
             states.append(FileState(info, None, "", data))
         else:
@@ -148,8 +146,8 @@ def collect_all(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[ModuleFacts]:
     """Facts for every file: from the cache when unchanged, else parsed in parallel."""
-    cache_dir = config.root / config.cache_dir if use_cache else None
-    cache = FactsCache.load(cache_dir, config.analysis_hash())
+    cache_dir = cache_folder(config.root, config.cache_dir) if use_cache else None
+    cache = FactsCache.load(cache_dir, config.analysis_hash(), cache_key(config.root))
     results: dict[str, ModuleFacts] = {}
     pending: list[tuple[FileInput, bytes, Config, str]] = []
     for state in states:
@@ -157,11 +155,11 @@ def collect_all(
         if state.data is None:
             results[info.path] = _unreadable(info, state.error or "unreadable")
             continue
-        cached = cache.get(info.path, state.digest)
+        cached = cache.get(info.path, state.cache_digest)
         if cached is not None and cached.module == info.module:
             results[info.path] = cached
         else:
-            pending.append((info, state.data, config, state.digest))
+            pending.append((info, state.data, config, state.cache_digest))
     for facts, digest, pickled in _run_collect(pending, jobs, progress):
         results[facts.path] = facts
         cache.put(facts.path, digest, facts, pickled)
@@ -185,36 +183,10 @@ def _run_collect(
             if progress:
                 progress(done, len(work))
         return
-    # Interleaved chunks balance big and small files; a few chunks per worker keeps the
-    # progress bar moving without paying per-file inter-process overhead.
-    chunk_count = min(len(work), workers * 4)
-    config = work[0][2]
-    jobs_list = [
-        (config, [(info, data) for info, data, _ in work[i::chunk_count]])
-        for i in range(chunk_count)
-    ]
-    chunk_digests = [digests[i::chunk_count] for i in range(chunk_count)]
-    context = _mp_context()
-    done = 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for pickled_list, digest_list in zip(
-            pool.map(_collect_chunk, jobs_list), chunk_digests, strict=True
-        ):
-            for pickled, digest in zip(pickled_list, digest_list, strict=True):
-                facts = unpickle_facts(pickled)
-                if facts is not None:
-                    yield facts, digest, pickled
-            done += len(pickled_list)
-            if progress:
-                progress(done, len(work))
-
-
-def _mp_context() -> BaseContext:
-    import multiprocessing
-
-    if sys.platform == "linux":
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+    for pickled, digest in collect_in_workers(work, digests, workers, progress):
+        facts = unpickle_facts(pickled)
+        if facts is not None:
+            yield facts, digest, pickled
 
 
 FixSink = dict[str, list[tuple[Diagnostic, Finding]]]
@@ -319,10 +291,14 @@ def run(
     fix_sink: FixSink | None = None,
 ) -> RunResult:
     """Analyse the whole project under ``config.root``; report the selected paths."""
-    files = discover(config.root, config.src, config.exclude)
-    states = read_files(files, LayerMap.for_files(config.layers, (f.relative for f in files)))
+    skipped: list[tuple[str, str]] = []
+    files = discover(config.root, config.src, config.exclude, options.explicit, skipped)
+    files.extend(_unsaved_files(config, options, {f.relative for f in files}))
+    layer_map = LayerMap.for_files(config.layers, (f.relative for f in files))
+    states = read_files(files, layer_map, dict(options.overrides))
     enabled = _enabled_codes(config, options)
-    cache_dir = config.root / config.cache_dir
+    cache_dir = cache_folder(config.root, config.cache_dir) if options.use_cache else None
+    secret = cache_key(config.root) if cache_dir is not None else b""
     key = run_key(
         config.analysis_hash(),
         config.contract,
@@ -331,14 +307,14 @@ def run(
     )
     raw: RawResults | None = None
     project: Project | None = None
-    if options.use_cache and not need_project and fix_sink is None:
-        stored = read_pickle(cache_dir / RESULTS_FILE)
+    if cache_dir is not None and not need_project and fix_sink is None:
+        stored = read_pickle(cache_dir / RESULTS_FILE, secret)
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
             raw = stored[1] if isinstance(stored[1], RawResults) else None
     if raw is None:
         raw, project = analyse(states, config, options, enabled, progress, fix_sink)
-        if options.use_cache:
-            write_pickle(cache_dir, RESULTS_FILE, (key, raw))
+        if cache_dir is not None:
+            write_pickle(cache_dir, RESULTS_FILE, (key, raw), secret)
     diagnostics = report_diagnostics(raw, config, options, enabled)
     reported_files = [s for s in states if _reported(s.info.path, options.only_paths)]
     return RunResult(
@@ -349,7 +325,21 @@ def run(
         enabled=enabled,
         inputs={state.info.path: state.info for state in states},
         suppressions=raw.suppressions,
+        skipped=skipped,
     )
+
+
+def _unsaved_files(config: Config, options: RunOptions, known: set[str]) -> list[SourceFile]:
+    """Buffers given for files that are not on disk yet (an editor's new, unsaved file)."""
+    roots = source_roots(config.root, config.src)
+    extra: list[SourceFile] = []
+    for relative, _ in options.overrides:
+        if relative in known or not relative.endswith(".py"):
+            continue
+        path = config.root / relative
+        module, is_package = module_name(path, roots)
+        extra.append(SourceFile(path, relative, module, is_package))
+    return extra
 
 
 def report_diagnostics(

@@ -8,8 +8,10 @@ file's encoding, line endings and permissions.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from layerlint.collect import FileInput, collect_with_fixes
 from layerlint.diagnostics import Diagnostic, Span
 from layerlint.rules.base import FileRule, Fix
+from layerlint.safe_paths import is_within
 from layerlint.suppression import is_suppressed
 
 Suppression = tuple[int, tuple[str, ...] | None]
@@ -145,6 +148,11 @@ def fix_source(
         facts, module, offered = collect_with_fixes(info, source, rules)
         if module is None:
             break
+        if round_number == 0 and module.bytes != source:
+            # Only a faithful round trip guarantees that every byte outside the edits
+            # (odd line endings, trailing blank lines) survives.
+            mismatch = "not fixed: the parser does not reproduce this file byte for byte"
+            return FileFix(info.path, original, original, 0, mismatch)
 
         def suppressed(
             code: str, line: int, marks: Sequence[Suppression] = facts.suppressions
@@ -195,14 +203,45 @@ def _wanted(
     )
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename, keeping its permission bits."""
-    mode = path.stat().st_mode
+def write_fixed(path: Path, root: Path, expected: bytes, data: bytes) -> str | None:
+    """Write a fixed file safely; None when written, else why it was left alone.
+
+    The file is written where it really lives (a symlink inside the project stays a
+    link), never outside ``root``, never over an edit saved while layerlint ran, never
+    when it is read-only. A file with several hard links is rewritten in place so every
+    link sees the fix; otherwise a temporary file keeping mode and owner is renamed over
+    it, so a crash never leaves half a file.
+    """
+    real = path.resolve()
+    if not is_within(real, root):
+        return "not fixed: the file lies outside the project"
+    try:
+        info = os.stat(real)
+        if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            return "not fixed: the file is read-only"
+        if real.read_bytes() != expected:
+            return "not fixed: the file changed while layerlint was running"
+        if info.st_nlink > 1:
+            with open(real, "r+b") as handle:
+                handle.write(data)
+                handle.truncate()
+            return None
+        _replace_keeping_metadata(real, data, info)
+    except OSError as error:
+        return f"not fixed: cannot write: {error.strerror or error}"
+    return None
+
+
+def _replace_keeping_metadata(path: Path, data: bytes, info: os.stat_result) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".layerlint", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, mode & 0o7777)
+        os.chmod(tmp, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "chown"):
+            # Not ours to give away: then the file keeps our ownership.
+            with contextlib.suppress(PermissionError):
+                os.chown(tmp, info.st_uid, info.st_gid)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -7,15 +7,16 @@ that project in the same process is a dictionary look-up.
 
 Selection and ``# noqa`` are flake8's job (``--select``, ``--extend-ignore``); layerlint
 runs with the project's configured selection (and configured baseline) so that flake8
-and ``layerlint check`` agree by default. The analysis reads files from disk: a buffer
-piped to flake8 on stdin gets no layerlint diagnostics rather than ones at wrong lines.
+and ``layerlint check`` agree by default. A buffer piped to flake8 on stdin (an editor
+linting unsaved text, ``--stdin-display-name``) is analysed as it is, in place of the
+file on disk, with the rest of the project read from disk.
 """
 
 from __future__ import annotations
 
 import ast
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,13 +85,14 @@ def analyse(start: Path) -> ProjectReport:
     return report
 
 
-def _run(config: Config) -> ProjectReport:
+def _run(config: Config, overrides: tuple[tuple[str, bytes], ...] = ()) -> ProjectReport:
     """Engine run with the configured selection; a crash costs a diagnostic, not flake8."""
     from layerlint.baseline import filter_run
     from layerlint.engine import RunOptions, run
 
     # A flake8 worker is a daemon process, which may not start the engine's own workers.
-    options = RunOptions(jobs=1 if multiprocessing.current_process().daemon else None)
+    jobs = 1 if multiprocessing.current_process().daemon else None
+    options = RunOptions(jobs=jobs, overrides=overrides)
     try:
         result = run(config, options)
         # The configured baseline applies as in `layerlint check`; stale notes are its job.
@@ -129,13 +131,41 @@ def _failed(root: Path, message: str) -> ProjectReport:
     return ProjectReport(root, everywhere=[problem])
 
 
-def diagnostics_for(filename: str) -> list[Diagnostic]:
-    """What ``layerlint check`` reports in ``filename`` (plus project-wide internal errors)."""
+def _buffer_report(path: Path, start: Path, text: bytes) -> ProjectReport | None:
+    """The project analysed with ``text`` standing in for ``path`` (None: not ours)."""
+    from layerlint.config import load_config
+
+    try:
+        config = load_config(start)
+    except UserError as error:
+        return _failed(path.parent, f"layerlint cannot run: {error}")
+    try:
+        relative = path.relative_to(config.root).as_posix()
+    except ValueError:
+        return None
+    return _run(config, ((relative, text),))
+
+
+def diagnostics_for(filename: str, lines: Sequence[str] | None = None) -> list[Diagnostic]:
+    """What ``layerlint check`` reports in ``filename`` (plus project-wide internal errors).
+
+    ``lines`` is the text flake8 is checking; when it is not what the file holds on disk
+    (stdin), that text is analysed instead of the file.
+    """
     cwd = Path.cwd()
+    if filename in ("stdin", "-"):
+        return []  # no name to place the buffer in the project
     path = (cwd / filename).resolve()
-    if not path.is_file():
-        return []  # stdin, or a file that vanished: nothing on disk to agree with
-    report = analyse(project_start(path, cwd))
+    on_disk = _disk_bytes(path)
+    if lines is not None and not _same_text(on_disk, lines):
+        buffer = "".join(lines).encode("utf-8")
+        report = _buffer_report(path, project_start(path, cwd), buffer)
+    elif on_disk is None:
+        return []  # a file that vanished: nothing to agree with
+    else:
+        report = analyse(project_start(path, cwd))
+    if report is None:
+        return []
     try:
         relative = path.relative_to(report.root).as_posix()
     except ValueError:
@@ -143,6 +173,34 @@ def diagnostics_for(filename: str) -> list[Diagnostic]:
     in_project = report.files is None or relative in report.files
     everywhere = report.everywhere if in_project else []
     return [*everywhere, *report.by_path.get(relative or "", ())]
+
+
+def _same_text(data: bytes | None, lines: Sequence[str]) -> bool:
+    """Whether flake8's lines are the file's text (flake8 decodes and folds line endings)."""
+    if data is None:
+        return False
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return True  # flake8 cannot have read anything else than what is on disk
+    text = text.removeprefix("\ufeff")
+    buffer = "".join(lines).removeprefix("\ufeff")
+    return _fold(text) == _fold(buffer)
+
+
+def _fold(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+
+
+def _disk_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None
 
 
 def to_flake8(diagnostic: Diagnostic) -> tuple[int, int, str]:
@@ -157,13 +215,14 @@ class Plugin:
     name = "layerlint"
     version = __version__
 
-    def __init__(self, tree: ast.AST, filename: str) -> None:
+    def __init__(self, tree: ast.AST, filename: str, lines: Sequence[str]) -> None:
         # ``tree`` makes flake8 call us once per file; the analysis does not need it.
         del tree
         self.filename = filename
+        self.lines = lines
 
     def run(self) -> Iterator[FlakeResult]:
         """Yield this file's diagnostics in flake8's format."""
-        for diagnostic in diagnostics_for(self.filename):
+        for diagnostic in diagnostics_for(self.filename, self.lines):
             line, column, text = to_flake8(diagnostic)
             yield line, column, text, type(self)
