@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 
 # Tree levels the per-file pass handles within Python's default recursion limit, with
-# margin: libCST's code generation (positions, fixes) takes about two frames a level.
+# margin: libCST's code generation (positions) takes about two frames a level. Its
+# transformers (fixes) take more; --fix skips a file they cannot recurse through.
 MAX_DEPTH = 400
 # Parse work: the tree levels open at each nesting step beyond the first FREE_LEVELS,
 # times BRACKET_COST for a bracket. libCST spends 2-4 µs a unit (and memory that grows
