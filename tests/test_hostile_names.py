@@ -109,3 +109,30 @@ def test_github_keeps_paths_exact(project: Path, to_file: bool) -> None:
         first = properties.split(b",", 1)[0]
         files.add(os.fsencode(unescape(os.fsdecode(first[len(b"file=") :]))))
     assert files == {NOT_UTF8, *COMMAND_NAMES}
+
+
+def test_baseline_round_trips_names_that_are_not_utf8(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "baseline.json"
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"}
+    command = [sys.executable, "-m", "layerlint.cli", "check", "--no-cache"]
+    written = subprocess.run(
+        [*command, "--write-baseline", str(target)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert written.returncode == 0, written.stderr.decode(errors="replace")
+    paths = {entry["path"] for entry in json.loads(target.read_bytes().decode("utf-8"))["entries"]}
+    assert os.fsdecode(NOT_UTF8) in paths
+    again = subprocess.run(
+        [*command, "--baseline", str(target)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert again.returncode == 0, again.stdout.decode(errors="replace")
+    assert b"Traceback" not in again.stderr

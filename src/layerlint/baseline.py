@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 BASELINE_VERSION = 1
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -103,7 +104,10 @@ def render(fingerprinted: Sequence[tuple[Diagnostic, Fingerprint]]) -> str:
         for diagnostic, fp in sorted(fingerprinted, key=lambda pair: pair[1])
     ]
     document = {"version": BASELINE_VERSION, "tool": "layerlint", "entries": entries}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # A file name that is not UTF-8 holds lone surrogates: written as JSON escapes they
+    # load back as the same path, and the file stays valid UTF-8.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write_baseline(target: Path, diagnostics: Sequence[Diagnostic], root: Path) -> int:
