@@ -8,28 +8,26 @@ from __future__ import annotations
 
 import pytest
 
-from layerlint.testing import fix_files, lint_files
+from layerlint.testing import checked_fix, lint_files, offers_fix
 
 ROUTE = "app/routes/users.py"
 
 
 def fixed(source: str, *codes: str, unsafe: bool = False) -> tuple[str, int]:
-    """The file after ``--fix`` and how many fixes applied; checks compile and idempotence."""
-    first, second, count = fix_files({ROUTE: source}, codes, unsafe=unsafe)
-    compile(first[ROUTE], ROUTE, "exec")
-    assert second == first, "a second --fix changed the file again"
-    return first[ROUTE], count
+    """The route module after ``--fix`` and how many fixes applied."""
+    files, count = checked_fix({ROUTE: source}, *codes, unsafe=unsafe)
+    return files[ROUTE], count
 
 
 def fixable(source: str, code: str) -> list[bool]:
-    """Per diagnostic of ``code``: is a fix offered?"""
-    return [d.fixable for d in lint_files({ROUTE: source}, select=(code,)) if d.code == code]
+    """Per diagnostic of ``code`` in the route module: is a fix offered?"""
+    return offers_fix({ROUTE: source}, code)
 
 
 # -- LL201: which name the constant is written with ----------------------------------------
 
 
-def test_existing_status_import_is_reused() -> None:
+def test_ll201_existing_status_import_is_reused() -> None:
     source = (
         "from fastapi import HTTPException, status\n"
         "def a() -> None:\n"
@@ -48,7 +46,7 @@ def test_existing_status_import_is_reused() -> None:
     assert count == 2
 
 
-def test_import_is_added_once_for_several_codes() -> None:
+def test_ll201_import_is_added_once_for_several_codes() -> None:
     source = (
         "from fastapi import APIRouter, HTTPException\n"
         "from fastapi.responses import JSONResponse\n"
@@ -73,7 +71,7 @@ def test_import_is_added_once_for_several_codes() -> None:
     assert count == 3
 
 
-def test_status_imported_under_another_name_is_reused() -> None:
+def test_ll201_status_imported_under_another_name_is_reused() -> None:
     source = (
         "from fastapi import HTTPException\n"
         "from starlette import status as http_status\n"
@@ -85,7 +83,7 @@ def test_status_imported_under_another_name_is_reused() -> None:
     assert "import status\n" not in result.replace("status as http_status", "")
 
 
-def test_noqa_line_is_left_alone() -> None:
+def test_ll201_noqa_line_is_left_alone() -> None:
     source = (
         "from fastapi import HTTPException\n"
         "def a() -> None:\n"
@@ -104,7 +102,7 @@ def test_noqa_line_is_left_alone() -> None:
     assert count == 1
 
 
-def test_parenthesised_literal_keeps_its_comment() -> None:
+def test_ll201_parenthesised_literal_keeps_its_comment() -> None:
     source = (
         "from fastapi import HTTPException, status\n"
         "def a() -> None:\n"
@@ -118,7 +116,7 @@ def test_parenthesised_literal_keeps_its_comment() -> None:
     assert result == source.replace("            410\n", "            status.HTTP_410_GONE\n")
 
 
-def test_starlette_only_module_imports_status_from_starlette() -> None:
+def test_ll201_starlette_only_module_imports_status_from_starlette() -> None:
     source = (
         "from starlette.responses import JSONResponse\n"
         "def a() -> JSONResponse:\n"
@@ -137,7 +135,7 @@ def test_starlette_only_module_imports_status_from_starlette() -> None:
 # -- LL201: ``status`` meaning something else -----------------------------------------------
 
 
-def test_status_parameter_falls_back_to_fastapi_status() -> None:
+def test_ll201_status_parameter_falls_back_to_fastapi_status() -> None:
     """Only the function whose ``status`` is a parameter needs the qualified spelling."""
     source = (
         "from fastapi import HTTPException\n"
@@ -174,7 +172,7 @@ def test_status_parameter_falls_back_to_fastapi_status() -> None:
         "    status, other = job.pair\n    raise HTTPException(409)\n",
     ],
 )
-def test_status_bound_in_the_function_falls_back(body: str) -> None:
+def test_ll201_status_bound_in_the_function_falls_back(body: str) -> None:
     source = "from fastapi import HTTPException\ndef a(job) -> None:\n" + body
     result, count = fixed(source, "LL201")
     assert "HTTPException(fastapi.status.HTTP_409_CONFLICT)" in result
@@ -182,7 +180,7 @@ def test_status_bound_in_the_function_falls_back(body: str) -> None:
     assert count == 1
 
 
-def test_status_bound_in_an_enclosing_function_falls_back() -> None:
+def test_ll201_status_bound_in_an_enclosing_function_falls_back() -> None:
     source = (
         "from fastapi import HTTPException\n"
         "def outer(status: str):\n"
@@ -203,7 +201,7 @@ def test_status_bound_in_an_enclosing_function_falls_back() -> None:
         "def status() -> None:\n    pass\n",
     ],
 )
-def test_status_bound_in_the_module_falls_back(binding: str) -> None:
+def test_ll201_status_bound_in_the_module_falls_back(binding: str) -> None:
     source = (
         "from typing import TYPE_CHECKING\n"
         "from fastapi import HTTPException\n" + binding + "def a() -> None:\n"
@@ -214,7 +212,7 @@ def test_status_bound_in_the_module_falls_back(binding: str) -> None:
     assert "import fastapi\n" in result
 
 
-def test_existing_import_fastapi_is_reused_by_the_fallback() -> None:
+def test_ll201_existing_import_fastapi_is_reused_by_the_fallback() -> None:
     source = (
         "import fastapi\n"
         "def a(status: int) -> None:\n"
@@ -228,7 +226,7 @@ def test_existing_import_fastapi_is_reused_by_the_fallback() -> None:
     )
 
 
-def test_status_and_fastapi_both_taken_get_no_fix() -> None:
+def test_ll201_status_and_fastapi_both_taken_get_no_fix() -> None:
     source = (
         "from fastapi import HTTPException\n"
         "def a(status: str, fastapi: object) -> None:\n"
@@ -240,7 +238,7 @@ def test_status_and_fastapi_both_taken_get_no_fix() -> None:
     assert count == 0
 
 
-def test_star_import_may_bind_status_so_no_fix() -> None:
+def test_ll201_star_import_may_bind_status_so_no_fix() -> None:
     source = (
         "from fastapi import HTTPException\n"
         "from app.enums import *\n"
@@ -250,7 +248,7 @@ def test_star_import_may_bind_status_so_no_fix() -> None:
     assert fixable(source, "LL201") == [False]
 
 
-def test_class_attribute_status_does_not_hide_the_module_name_in_methods() -> None:
+def test_ll201_class_attribute_status_does_not_hide_the_module_name_in_methods() -> None:
     source = (
         "from fastapi import HTTPException, status\n"
         "class Job:\n"
@@ -262,7 +260,7 @@ def test_class_attribute_status_does_not_hide_the_module_name_in_methods() -> No
     assert "raise HTTPException(status.HTTP_409_CONFLICT)" in result
 
 
-def test_decorator_is_read_in_the_enclosing_scope_not_the_function() -> None:
+def test_ll201_decorator_is_read_in_the_enclosing_scope_not_the_function() -> None:
     """``status`` as the route's own parameter does not hide the decorator's ``status``."""
     source = (
         "from fastapi import APIRouter, status\n"
@@ -275,7 +273,7 @@ def test_decorator_is_read_in_the_enclosing_scope_not_the_function() -> None:
     assert "@router.post('/', status_code=status.HTTP_201_CREATED)" in result
 
 
-def test_renamed_codes_are_fixed_only_with_unsafe_fixes() -> None:
+def test_ll201_renamed_codes_are_fixed_only_with_unsafe_fixes() -> None:
     source = (
         "from fastapi import HTTPException, status\n"
         "def a() -> None:\n"
@@ -295,7 +293,7 @@ def test_renamed_codes_are_fixed_only_with_unsafe_fixes() -> None:
 # -- LL206 ------------------------------------------------------------------------------------
 
 
-def test_single_import_merges_into_existing_fastapi_line() -> None:
+def test_ll206_single_import_merges_into_existing_fastapi_line() -> None:
     source = (
         "from fastapi import APIRouter\n"
         "from starlette.exceptions import HTTPException\n"
@@ -313,7 +311,7 @@ def test_single_import_merges_into_existing_fastapi_line() -> None:
     assert count == 1
 
 
-def test_aliased_single_import_merges_keeping_the_alias() -> None:
+def test_ll206_aliased_single_import_merges_keeping_the_alias() -> None:
     source = (
         "from fastapi import APIRouter, Depends\n"
         "from starlette.exceptions import HTTPException as StarletteHTTPException\n"
@@ -328,7 +326,7 @@ def test_aliased_single_import_merges_keeping_the_alias() -> None:
     )
 
 
-def test_commented_import_line_is_repointed_in_place() -> None:
+def test_ll206_commented_import_line_is_repointed_in_place() -> None:
     source = (
         "from fastapi import APIRouter\n"
         "# errors raised by the routes\n"
@@ -340,7 +338,7 @@ def test_commented_import_line_is_repointed_in_place() -> None:
     assert result == source.replace("from starlette.exceptions", "from fastapi")
 
 
-def test_import_inside_a_function_is_repointed_in_place() -> None:
+def test_ll206_import_inside_a_function_is_repointed_in_place() -> None:
     source = (
         "from fastapi import APIRouter\n"
         "def a() -> None:\n"
@@ -386,7 +384,7 @@ def test_import_inside_a_function_is_repointed_in_place() -> None:
         ),
     ],
 )
-def test_name_is_split_out_of_a_longer_import(before: str, after: str) -> None:
+def test_ll206_name_is_split_out_of_a_longer_import(before: str, after: str) -> None:
     source = (
         "from fastapi import APIRouter\n" + before + "def a() -> None:\n"
         "    raise WebSocketException(1008) if a else HTTPException(404)\n"
@@ -399,7 +397,7 @@ def test_name_is_split_out_of_a_longer_import(before: str, after: str) -> None:
     assert count == 1
 
 
-def test_aliased_name_in_a_list_without_a_fastapi_line_gets_no_fix() -> None:
+def test_ll206_aliased_name_in_a_list_without_a_fastapi_line_gets_no_fix() -> None:
     """The import helper cannot add ``as E``; a new line of its own would be needed."""
     source = (
         "from starlette.exceptions import WebSocketException, HTTPException as E\n"
@@ -412,7 +410,7 @@ def test_aliased_name_in_a_list_without_a_fastapi_line_gets_no_fix() -> None:
     assert count == 0
 
 
-def test_two_imports_merging_into_one_line_do_not_collide() -> None:
+def test_ll206_two_imports_merging_into_one_line_do_not_collide() -> None:
     source = (
         "from fastapi import APIRouter\n"
         "from starlette.exceptions import HTTPException as A\n"
@@ -436,7 +434,7 @@ def test_two_imports_merging_into_one_line_do_not_collide() -> None:
         "    if isinstance(a, E):\n        raise E(500)\n",
     ],
 )
-def test_module_that_catches_or_tests_the_class_gets_no_fix(use: str) -> None:
+def test_ll206_module_that_catches_or_tests_the_class_gets_no_fix(use: str) -> None:
     """``except E`` would stop catching Starlette's own HTTPExceptions."""
     source = "from starlette.exceptions import HTTPException as E\ndef a() -> None:\n" + use
     assert fixable(source, "LL206") == [False]
@@ -450,7 +448,7 @@ def test_module_that_catches_or_tests_the_class_gets_no_fix(use: str) -> None:
         "app = FastAPI(exception_handlers={E: h})\n",
     ],
 )
-def test_handler_registration_is_neither_flagged_nor_fixed(registration: str) -> None:
+def test_ll206_handler_registration_is_neither_flagged_nor_fixed(registration: str) -> None:
     source = (
         "from fastapi import FastAPI\n"
         "from starlette.exceptions import HTTPException as E\n"
@@ -463,7 +461,7 @@ def test_handler_registration_is_neither_flagged_nor_fixed(registration: str) ->
     assert result == source
 
 
-def test_only_the_raised_import_is_reported() -> None:
+def test_ll206_only_the_raised_import_is_reported() -> None:
     source = (
         "from fastapi import APIRouter\n"
         "from starlette.exceptions import HTTPException\n"
@@ -478,7 +476,7 @@ def test_only_the_raised_import_is_reported() -> None:
 # -- both rules in one run --------------------------------------------------------------------
 
 
-def test_both_fixes_in_one_run_share_the_fastapi_line() -> None:
+def test_ll201_ll206_both_fixes_in_one_run_share_the_fastapi_line() -> None:
     source = (
         "from fastapi import APIRouter\n"
         "from starlette.exceptions import HTTPException\n"

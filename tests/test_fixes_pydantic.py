@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from layerlint.testing import fix_files, lint_files
+from layerlint.testing import checked_fix, offers_fix
 
 PATH = "app/schemas/user.py"
 
@@ -19,24 +19,21 @@ def fix(
     *codes: str,
     unsafe: bool = False,
 ) -> str | dict[str, str]:
-    """The fixed source (one file) or files; idempotent and compiling, or the test fails."""
+    """The fixed source (one file) or files."""
     files = {PATH: source} if isinstance(source, str) else dict(source)
-    first, second, _ = fix_files(files, codes, unsafe=unsafe)
-    assert second == first, "a second --fix changed the result again"
-    for path, text in first.items():
-        compile(text, path, "exec")
+    first, _ = checked_fix(files, *codes, unsafe=unsafe)
     return first[PATH] if isinstance(source, str) else first
 
 
 def fixable(source: str, code: str) -> list[bool]:
-    """For each ``code`` diagnostic: does it offer a fix?"""
-    return [d.fixable for d in lint_files({PATH: source}, select=(code,)) if d.code == code]
+    """For each ``code`` diagnostic in ``PATH``: does it offer a fix?"""
+    return offers_fix({PATH: source}, code)
 
 
 # -- LL401 class Config ----------------------------------------------------------------------
 
 
-def test_config_without_comments_becomes_one_line() -> None:
+def test_ll401_config_without_comments_becomes_one_line() -> None:
     source = (
         "from pydantic import BaseModel, ConfigDict\n\n"
         "class A(BaseModel):\n"
@@ -59,7 +56,7 @@ def test_config_without_comments_becomes_one_line() -> None:
     )
 
 
-def test_config_too_long_for_one_line_gets_one_key_per_line() -> None:
+def test_ll401_config_too_long_for_one_line_gets_one_key_per_line() -> None:
     source = (
         "from pydantic import BaseModel\n\n"
         "class Item(BaseModel):\n"
@@ -85,7 +82,7 @@ def test_config_too_long_for_one_line_gets_one_key_per_line() -> None:
     )
 
 
-def test_settings_config_becomes_settings_config_dict() -> None:
+def test_ll401_settings_config_becomes_settings_config_dict() -> None:
     source = (
         "from pydantic import BaseSettings\n\n"
         "class Settings(BaseSettings):\n"
@@ -107,7 +104,7 @@ def test_settings_config_becomes_settings_config_dict() -> None:
     )
 
 
-def test_config_inheriting_the_base_models_config_is_merged_by_v2() -> None:
+def test_ll401_config_inheriting_the_base_models_config_is_merged_by_v2() -> None:
     source = (
         "import pydantic\n\n"
         "class Base(pydantic.BaseModel):\n"
@@ -128,7 +125,7 @@ def test_config_inheriting_the_base_models_config_is_merged_by_v2() -> None:
     )
 
 
-def test_noqa_holds_after_an_import_line_was_added() -> None:
+def test_ll401_noqa_holds_after_an_import_line_was_added() -> None:
     source = (
         "import pydantic\n\n"
         "class A(pydantic.BaseModel):\n"
@@ -150,7 +147,7 @@ def test_noqa_holds_after_an_import_line_was_added() -> None:
     )
 
 
-def test_extra_import_is_removed_only_when_unused() -> None:
+def test_ll401_extra_import_is_removed_only_when_unused() -> None:
     source = (
         "from pydantic import BaseModel, Extra\n\n"
         "class A(BaseModel):\n"
@@ -171,7 +168,7 @@ def test_extra_import_is_removed_only_when_unused() -> None:
     )
 
 
-def test_config_that_cannot_be_converted_keeps_its_diagnostic() -> None:
+def test_ll401_config_that_cannot_be_converted_keeps_its_diagnostic() -> None:
     bodies = [
         "        fields = {'id': 'ID'}\n",  # removed in v2
         "        getter_dict = object\n",
@@ -202,7 +199,7 @@ def test_config_that_cannot_be_converted_keeps_its_diagnostic() -> None:
         assert fixable(source, "LL401") == [False]
 
 
-def test_noqa_config_is_not_fixed() -> None:
+def test_ll401_noqa_config_is_not_fixed() -> None:
     source = (
         "from pydantic import BaseModel\n\n"
         "class A(BaseModel):\n"
@@ -222,7 +219,7 @@ def test_noqa_config_is_not_fixed() -> None:
     )
 
 
-def test_config_fix_together_with_orm_mode_fix() -> None:
+def test_ll401_ll402_config_fix_together_with_orm_mode_fix() -> None:
     source = (
         "from pydantic import BaseModel\n\n"
         "class A(BaseModel):\n"
@@ -241,7 +238,7 @@ def test_config_fix_together_with_orm_mode_fix() -> None:
 # -- LL402 orm_mode ----------------------------------------------------------------------------
 
 
-def test_orm_mode_next_to_from_attributes_is_not_renamed() -> None:
+def test_ll402_orm_mode_next_to_from_attributes_is_not_renamed() -> None:
     source = (
         "from pydantic import BaseModel, ConfigDict\n\n"
         "class A(BaseModel):\n"
@@ -261,7 +258,7 @@ _ORM_USER = (
 )
 
 
-def test_classmethods_with_v2_equivalents() -> None:
+def test_ll403_classmethods_with_v2_equivalents() -> None:
     source = _ORM_USER + (
         "class Admin(User):\n"
         "    @classmethod\n"
@@ -298,7 +295,7 @@ def test_classmethods_with_v2_equivalents() -> None:
     )
 
 
-def test_from_orm_without_from_attributes_is_unsafe() -> None:
+def test_ll403_from_orm_without_from_attributes_is_unsafe() -> None:
     source = (
         "from pydantic import BaseModel\n\n"
         "class User(BaseModel):\n"
@@ -312,7 +309,7 @@ def test_from_orm_without_from_attributes_is_unsafe() -> None:
     )
 
 
-def test_from_orm_with_v1_orm_mode_is_safe() -> None:
+def test_ll403_from_orm_with_v1_orm_mode_is_safe() -> None:
     source = (
         "from pydantic import BaseModel\n\n"
         "class User(BaseModel):\n"
@@ -325,7 +322,7 @@ def test_from_orm_with_v1_orm_mode_is_safe() -> None:
     assert fix(source, "LL403") == source.replace("User.from_orm(row)", "User.model_validate(row)")
 
 
-def test_classmethod_on_noqa_line_is_not_fixed() -> None:
+def test_ll403_classmethod_on_noqa_line_is_not_fixed() -> None:
     source = _ORM_USER + (
         "def load(data: dict) -> list:\n"
         "    return [\n"
@@ -347,7 +344,7 @@ def test_classmethod_on_noqa_line_is_not_fixed() -> None:
 _ITEM = "from pydantic import BaseModel\n\nclass Item(BaseModel):\n    name: str\n\n"
 
 
-def test_instance_methods_and_attributes() -> None:
+def test_ll404_instance_methods_and_attributes() -> None:
     source = _ITEM + (
         "def dump(item: Item) -> object:\n"
         "    a = item.dict(include={'name'}, exclude_unset=True)\n"
@@ -372,7 +369,7 @@ def test_instance_methods_and_attributes() -> None:
     )
 
 
-def test_json_with_indent_is_unsafe() -> None:
+def test_ll404_json_with_indent_is_unsafe() -> None:
     source = _ITEM + "def dump(item: Item) -> str:\n    return item.json(indent=2)\n"
     assert fix(source, "LL404") == source
     assert fix(source, "LL404", unsafe=True) == source.replace(".json(", ".model_dump_json(")
@@ -381,7 +378,7 @@ def test_json_with_indent_is_unsafe() -> None:
 # -- LL405 validators --------------------------------------------------------------------------
 
 
-def test_validator_import_is_replaced_when_no_longer_used() -> None:
+def test_ll405_validator_import_is_replaced_when_no_longer_used() -> None:
     source = (
         "from pydantic import BaseModel, validator\n\n"
         "class A(BaseModel):\n"
@@ -401,7 +398,7 @@ def test_validator_import_is_replaced_when_no_longer_used() -> None:
     )
 
 
-def test_validator_import_stays_while_a_noqa_validator_uses_it() -> None:
+def test_ll405_validator_import_stays_while_a_noqa_validator_uses_it() -> None:
     source = (
         "from pydantic import BaseModel, validator\n\n"
         "class A(BaseModel):\n"
@@ -430,7 +427,7 @@ def test_validator_import_stays_while_a_noqa_validator_uses_it() -> None:
     )
 
 
-def test_validator_through_module_alias_and_stacked_validators() -> None:
+def test_ll405_validator_through_module_alias_and_stacked_validators() -> None:
     source = (
         "import pydantic as pd\n\n"
         "class A(pd.BaseModel):\n"
@@ -454,7 +451,7 @@ def test_validator_through_module_alias_and_stacked_validators() -> None:
     )
 
 
-def test_validator_reading_values_is_an_unsafe_fix() -> None:
+def test_ll405_validator_reading_values_is_an_unsafe_fix() -> None:
     source = (
         "from typing import Any\n"
         "from pydantic import BaseModel, validator\n\n"
@@ -486,7 +483,7 @@ def test_validator_reading_values_is_an_unsafe_fix() -> None:
     )
 
 
-def test_validators_without_exact_v2_spelling_keep_their_diagnostic() -> None:
+def test_ll405_validators_without_exact_v2_spelling_keep_their_diagnostic() -> None:
     header = "from pydantic import BaseModel, root_validator, validator\nfrom app import deco\n\nclass A(BaseModel):\n"
     cases = [
         "    @validator('a', each_item=True)\n    def f(cls, v):\n        return v\n",
@@ -507,7 +504,7 @@ def test_validators_without_exact_v2_spelling_keep_their_diagnostic() -> None:
         assert fix(source, "LL405", unsafe=True) == source
 
 
-def test_aliased_validator_import_is_left_alone() -> None:
+def test_ll405_aliased_validator_import_is_left_alone() -> None:
     source = (
         "from pydantic import BaseModel, validator as check\n\n"
         "class A(BaseModel):\n"
@@ -518,7 +515,7 @@ def test_aliased_validator_import_is_left_alone() -> None:
     assert fixable(source, "LL405") == [False]
 
 
-def test_validator_with_v1_calls_inside_keeps_those_fixes_in_one_run() -> None:
+def test_ll403_ll405_validator_with_v1_calls_inside_keeps_those_fixes_in_one_run() -> None:
     source = (
         "from pydantic import BaseModel, validator\n\n"
         "class Item(BaseModel):\n"
@@ -544,7 +541,7 @@ def test_validator_with_v1_calls_inside_keeps_those_fixes_in_one_run() -> None:
 # -- LL406 BaseSettings --------------------------------------------------------------------
 
 
-def test_basesettings_import_forms() -> None:
+def test_ll406_basesettings_import_forms() -> None:
     alone = "from pydantic import BaseSettings  # settings\n\nclass S(BaseSettings):\n    pass\n"
     assert fix(alone, "LL406") == alone.replace(
         "from pydantic import", "from pydantic_settings import"
@@ -561,7 +558,7 @@ def test_basesettings_import_forms() -> None:
     assert fixable(aliased, "LL406") == [False]
 
 
-def test_basesettings_attribute_keeps_pydantic_import_while_used() -> None:
+def test_ll406_basesettings_attribute_keeps_pydantic_import_while_used() -> None:
     source = "import pydantic\n\nclass S(pydantic.BaseSettings):\n    x: int = pydantic.Field(1)\n"
     assert fix(source, "LL406") == (
         "import pydantic\n"
@@ -578,7 +575,7 @@ def test_basesettings_attribute_keeps_pydantic_import_while_used() -> None:
 # -- LL407 Field() arguments -----------------------------------------------------------------
 
 
-def test_field_arguments() -> None:
+def test_ll407_field_arguments() -> None:
     source = (
         "from pydantic import BaseModel, Field\n\n"
         "PATTERN = '^a'\n\n"
@@ -599,7 +596,7 @@ def test_field_arguments() -> None:
     ).replace(r"Field(regex=r'(\w)\1')", r"Field(pattern=r'(\w)\1')")
 
 
-def test_orm_mode_in_config_class_and_class_keyword() -> None:
+def test_ll402_orm_mode_in_config_class_and_class_keyword() -> None:
     source = (
         "import pydantic\n\n"
         "class A(pydantic.BaseModel, orm_mode=True, frozen=True):\n"
@@ -614,7 +611,7 @@ def test_orm_mode_in_config_class_and_class_keyword() -> None:
     )
 
 
-def test_config_comments_and_blank_lines_keep_their_place() -> None:
+def test_ll401_config_comments_and_blank_lines_keep_their_place() -> None:
     source = (
         "from pydantic import BaseModel\n\n"
         "class A(BaseModel):\n"
@@ -638,7 +635,7 @@ def test_config_comments_and_blank_lines_keep_their_place() -> None:
     )
 
 
-def test_basesettings_from_env_settings_module() -> None:
+def test_ll406_basesettings_from_env_settings_module() -> None:
     source = (
         "from pydantic.env_settings import BaseSettings as Base  # v1 path\n\n"
         "class S(Base):\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from layerlint.testing import fix_files, lint_files
+from layerlint.testing import checked_fix, fix_files, found, offers_fix
 
 PATH = "app/models/user.py"
 
@@ -27,18 +27,15 @@ def fix(
     *codes: str,
     unsafe: bool = False,
 ) -> str:
-    """The fixed source of ``PATH``; idempotent and compiling, or the test fails."""
+    """The fixed source of ``PATH``."""
     files = {PATH: source} if isinstance(source, str) else dict(source)
-    first, second, _ = fix_files(files, codes, unsafe=unsafe)
-    assert second == first, "a second --fix changed the result again"
-    for path, text in first.items():
-        compile(text, path, "exec")
+    first, _ = checked_fix(files, *codes, unsafe=unsafe)
     return first[PATH]
 
 
 def fixable(source: str, code: str) -> list[bool]:
-    """For each ``code`` diagnostic: does it offer a fix?"""
-    return [d.fixable for d in lint_files({PATH: source}, select=(code,)) if d.code == code]
+    """For each ``code`` diagnostic in ``PATH``: does it offer a fix?"""
+    return offers_fix({PATH: source}, code)
 
 
 def model(*lines: str, head: str = HEAD) -> str:
@@ -50,7 +47,7 @@ def model(*lines: str, head: str = HEAD) -> str:
 # -- LL301 Column -> mapped_column ---------------------------------------------------------------
 
 
-def test_column_imports_added_once_and_column_kept_while_a_table_uses_it() -> None:
+def test_ll301_column_imports_added_once_and_column_kept_while_a_table_uses_it() -> None:
     source = (
         "from sqlalchemy import Column, ForeignKey, Integer, String, Table\n"
         "from sqlalchemy.orm import DeclarativeBase\n"
@@ -81,7 +78,7 @@ def test_column_imports_added_once_and_column_kept_while_a_table_uses_it() -> No
     )
 
 
-def test_column_import_removed_once_unused_module_alias_kept() -> None:
+def test_ll301_column_import_removed_once_unused_module_alias_kept() -> None:
     source = (
         "import sqlalchemy as sa\n"
         "from sqlalchemy import Column\n"
@@ -105,7 +102,7 @@ def test_column_import_removed_once_unused_module_alias_kept() -> None:
     )
 
 
-def test_noqa_line_is_left_alone() -> None:
+def test_ll301_noqa_line_is_left_alone() -> None:
     source = model(
         "id = Column(Integer, primary_key=True)",
         "legacy = Column(String)  # noqa: LL301",
@@ -122,7 +119,7 @@ def test_noqa_line_is_left_alone() -> None:
     )
 
 
-def test_types_and_nullability_inferred_from_the_column() -> None:
+def test_ll301_types_and_nullability_inferred_from_the_column() -> None:
     head = (
         "import enum\n"
         "from sqlalchemy import (\n"
@@ -174,7 +171,7 @@ def test_types_and_nullability_inferred_from_the_column() -> None:
     )
 
 
-def test_types_that_cannot_be_inferred_stay_unfixed() -> None:
+def test_ll301_types_that_cannot_be_inferred_stay_unfixed() -> None:
     source = model(
         "org_id = Column(ForeignKey('orgs.id'))",
         "settings = Column(JSONField)",
@@ -200,7 +197,7 @@ def test_types_that_cannot_be_inferred_stay_unfixed() -> None:
     assert fix(source, "LL301") == source
 
 
-def test_existing_annotation_is_wrapped_only_when_it_agrees_with_the_column() -> None:
+def test_ll301_existing_annotation_is_wrapped_only_when_it_agrees_with_the_column() -> None:
     source = model(
         "email: str = Column(String(255), nullable=False)",
         "nick: str = Column(String(50))",
@@ -229,7 +226,7 @@ def test_existing_annotation_is_wrapped_only_when_it_agrees_with_the_column() ->
     )
 
 
-def test_optional_spelling_follows_the_module() -> None:
+def test_ll301_optional_spelling_follows_the_module() -> None:
     source = model(
         "id = Column(Integer, primary_key=True)",
         "name = Column(String)",
@@ -241,7 +238,7 @@ def test_optional_spelling_follows_the_module() -> None:
     )
 
 
-def test_datetime_import_follows_the_module_style() -> None:
+def test_ll301_datetime_import_follows_the_module_style() -> None:
     columns = ("created = Column(DateTime)", "born = Column(Date, nullable=False)")
     head = (
         "from sqlalchemy import Column, Date, DateTime\n"
@@ -268,7 +265,7 @@ def test_datetime_import_follows_the_module_style() -> None:
     )
 
 
-def test_annotation_never_reads_a_name_the_class_body_binds() -> None:
+def test_ll301_annotation_never_reads_a_name_the_class_body_binds() -> None:
     # ``date: Mapped[date] = ...`` assigns first, then evaluates ``date``: the attribute.
     head = (
         "from datetime import date\n"
@@ -284,7 +281,7 @@ def test_annotation_never_reads_a_name_the_class_body_binds() -> None:
     )
 
 
-def test_dataclass_mappings_are_not_fixed() -> None:
+def test_ll301_dataclass_mappings_are_not_fixed() -> None:
     # Under MappedAsDataclass an annotated attribute becomes an ``__init__`` parameter.
     source = (
         "from sqlalchemy import Column, Integer\n"
@@ -340,7 +337,7 @@ def test_ll302_alone_annotates_a_column_and_keeps_it() -> None:
     )
 
 
-def test_relationships_annotated_only_where_cardinality_is_stated() -> None:
+def test_ll302_relationships_annotated_only_where_cardinality_is_stated() -> None:
     source = model(
         "posts = relationship('Post', uselist=True)",
         "groups = relationship('Group', secondary=tags)",
@@ -366,7 +363,7 @@ def test_relationships_annotated_only_where_cardinality_is_stated() -> None:
     ) in fixed
 
 
-def test_back_populates_of_a_collection_makes_a_many_to_one() -> None:
+def test_ll302_back_populates_of_a_collection_makes_a_many_to_one() -> None:
     source = REL_HEAD + (
         "from typing import Optional\n"
         "class User(Base):\n"
@@ -390,7 +387,7 @@ def test_back_populates_of_a_collection_makes_a_many_to_one() -> None:
     assert "    members = relationship('User', back_populates='team')\n" in fixed
 
 
-def test_mapped_column_without_type_stays_unfixed() -> None:
+def test_ll302_mapped_column_without_type_stays_unfixed() -> None:
     source = model(
         "org_id = mapped_column(ForeignKey('orgs.id'))",
         "rank = mapped_column(Integer, nullable=False)",
@@ -408,7 +405,7 @@ def test_mapped_column_without_type_stays_unfixed() -> None:
 # -- LL304 declarative_base() -> DeclarativeBase ----------------------------------------------------
 
 
-def test_declarative_base_without_arguments() -> None:
+def test_ll304_declarative_base_without_arguments() -> None:
     source = (
         "from sqlalchemy.ext.declarative import declarative_base\n"
         "\n"
@@ -424,7 +421,7 @@ def test_declarative_base_without_arguments() -> None:
     )
 
 
-def test_declarative_base_follows_an_orm_module_import() -> None:
+def test_ll304_declarative_base_follows_an_orm_module_import() -> None:
     source = (
         "from sqlalchemy import orm\n"
         "def make():\n"
@@ -440,7 +437,7 @@ def test_declarative_base_follows_an_orm_module_import() -> None:
     )
 
 
-def test_declarative_base_arguments_without_a_class_twin_are_not_fixed() -> None:
+def test_ll304_declarative_base_arguments_without_a_class_twin_are_not_fixed() -> None:
     source = (
         "from sqlalchemy.orm import declarative_base\n"
         "Base = declarative_base(cls=Model)\n"
@@ -454,7 +451,7 @@ def test_declarative_base_arguments_without_a_class_twin_are_not_fixed() -> None
     assert fix(source, "LL304") == source
 
 
-def test_declarative_meta_in_the_module_makes_the_fix_unsafe() -> None:
+def test_ll304_declarative_meta_in_the_module_makes_the_fix_unsafe() -> None:
     source = (
         "from sqlalchemy.orm import DeclarativeMeta, declarative_base\n"
         "Base = declarative_base()\n"
@@ -474,9 +471,9 @@ def test_declarative_meta_in_the_module_makes_the_fix_unsafe() -> None:
 # -- LL306 expire_on_commit=False ------------------------------------------------------------------
 
 
-def test_expire_on_commit_added_in_each_layout() -> None:
+def test_ll306_expire_on_commit_added_in_each_layout() -> None:
     source = (
-        "from sqlalchemy.orm import sessionmaker\n"
+        "from sqlalchemy.ext.asyncio import async_sessionmaker as sessionmaker\n"
         "A = sessionmaker()\n"
         "B = sessionmaker(engine)\n"
         "C = sessionmaker(\n"
@@ -492,7 +489,7 @@ def test_expire_on_commit_added_in_each_layout() -> None:
         ")\n"
     )
     assert fix(source, "LL306") == (
-        "from sqlalchemy.orm import sessionmaker\n"
+        "from sqlalchemy.ext.asyncio import async_sessionmaker as sessionmaker\n"
         "A = sessionmaker(expire_on_commit=False)\n"
         "B = sessionmaker(engine, expire_on_commit=False)\n"
         "C = sessionmaker(\n"
@@ -512,7 +509,7 @@ def test_expire_on_commit_added_in_each_layout() -> None:
     )
 
 
-def test_explicit_expire_on_commit_true_changes_only_with_unsafe_fixes() -> None:
+def test_ll306_explicit_expire_on_commit_true_changes_only_with_unsafe_fixes() -> None:
     source = (
         "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
         "Session = async_sessionmaker(engine, expire_on_commit=True)\n"
@@ -522,3 +519,20 @@ def test_explicit_expire_on_commit_true_changes_only_with_unsafe_fixes() -> None
         "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
         "Session = async_sessionmaker(engine, expire_on_commit=False)\n"
     )
+
+
+def test_ll306_sync_sessionmaker_is_opt_in_and_its_fix_unsafe() -> None:
+    source = (
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n"
+        "engine = create_engine('postgresql://localhost/app')\n"
+        "SessionLocal = sessionmaker(autocommit=False, autoflush=False, bind=engine)\n"
+    )
+    files = {"app/db/session.py": source}
+    assert found(files, "LL306") == []
+    assert found(files, "LL306", {"sync-sessionmakers": True}) == [("app/db/session.py", 4)]
+    after, _, count = fix_files(files, ("LL306",), {"sync-sessionmakers": True})
+    assert (after, count) == (files, 0)
+    after, _, count = fix_files(files, ("LL306",), {"sync-sessionmakers": True}, unsafe=True)
+    assert count == 1
+    assert after["app/db/session.py"].endswith("bind=engine, expire_on_commit=False)\n")

@@ -6,19 +6,10 @@ judged wrongly (see docs/precision/sqlalchemy.md); each asserts exact (path, lin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from layerlint.testing import lint_files
+from layerlint.testing import found
 
 HEAD = "from alembic import op\nrevision = 'b'\ndown_revision = 'a'\n"
 UPGRADE = "def upgrade():\n    op.execute('UPDATE t SET x = 1')\n"
-
-
-def found(files: Mapping[str, str], code: str) -> list[tuple[str, int]]:
-    """(path, line) of every ``code`` diagnostic; no internal error allowed."""
-    diagnostics = lint_files(files, select=(code,))
-    assert [d for d in diagnostics if d.code == "LL000"] == []
-    return sorted((d.path, d.span.line) for d in diagnostics if d.code == code)
 
 
 # -- LL601 -----------------------------------------------------------------------------------

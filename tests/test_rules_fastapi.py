@@ -6,26 +6,8 @@ RULES.md); the expected (path, line) pairs are exact.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from layerlint.rules.fastapi_support import HTTP_STATUS_NAMES
-from layerlint.testing import lint_files
-
-
-def found(
-    files: Mapping[str, str], code: str, options: Mapping[str, object] | None = None
-) -> list[tuple[str, int]]:
-    """Sorted (path, line) of ``code``'s diagnostics; no internal errors allowed."""
-    config = {"rules": {code: dict(options)}} if options else None
-    diagnostics = lint_files(files, select=(code,), config_table=config)
-    assert [d for d in diagnostics if d.code == "LL000"] == []
-    return sorted((d.path, d.span.line) for d in diagnostics if d.code == code)
-
-
-def messages(files: Mapping[str, str], code: str) -> list[str]:
-    diagnostics = lint_files(files, select=(code,))
-    return [d.message for d in diagnostics if d.code == code]
-
+from layerlint.rules.fastapi.bare_status_code import HTTP_STATUS_NAMES
+from layerlint.testing import found, lint_files, messages
 
 ITEM_SCHEMA = "from pydantic import BaseModel\nclass Item(BaseModel):\n    id: int\n"
 ROUTER = "from fastapi import APIRouter, Depends, HTTPException\nrouter = APIRouter()\n"
@@ -34,7 +16,7 @@ ROUTER = "from fastapi import APIRouter, Depends, HTTPException\nrouter = APIRou
 # -- LL201 ------------------------------------------------------------------------------
 
 
-def test_status_names_follow_the_starlette_pattern() -> None:
+def test_ll201_status_names_follow_the_starlette_pattern() -> None:
     for code, name in HTTP_STATUS_NAMES.items():
         assert name.startswith(f"HTTP_{code}_"), name
 
@@ -165,6 +147,117 @@ def test_ll204_thread_and_starlette_background_task() -> None:
         )
     }
     assert found(files, "LL204") == [("app/routes/users.py", 10), ("app/routes/users.py", 11)]
+
+
+# -- LL205 ------------------------------------------------------------------------------------
+
+BLOCKING_ROUTE = (
+    "import time\n"
+    "from fastapi import APIRouter\n"
+    "router = APIRouter()\n"
+    "@router.get('/')\n"
+    "async def slow():\n"
+    "    time.sleep(1)\n"
+    "    return {}\n"
+)
+
+
+def test_ll205_sleep_in_an_async_route_is_reported() -> None:
+    assert found({"app/routes/slow.py": BLOCKING_ROUTE}, "LL205") == [("app/routes/slow.py", 6)]
+
+
+def test_ll205_outside_the_request_layers_is_silent() -> None:
+    # An async CLI command may block; a module that declares routes is routes wherever it is.
+    command = "import time\nasync def slow() -> None:\n    time.sleep(1)\n"
+    assert found({"app/cli/slow.py": command}, "LL205") == []
+    assert found({"app/cli/slow.py": BLOCKING_ROUTE}, "LL205") == [("app/cli/slow.py", 6)]
+
+
+def test_ll205_test_modules_are_silent() -> None:
+    assert found({"app/routes/test_slow.py": BLOCKING_ROUTE}, "LL205") == []
+    assert found({"app/routes/slow_test.py": BLOCKING_ROUTE}, "LL205") == []
+
+
+def test_ll205_call_handed_to_a_thread_is_silent() -> None:
+    source = (
+        "import asyncio, time\n"
+        "async def wait() -> None:\n"
+        "    def block() -> None:\n"
+        "        time.sleep(1)\n"
+        "    await asyncio.to_thread(block)\n"
+        "    await asyncio.to_thread(lambda: time.sleep(1))\n"
+    )
+    assert found({"app/services/waiter.py": source}, "LL205") == []
+
+
+def test_ll205_sync_session_io_in_async_def_is_reported() -> None:
+    source = (
+        "from sqlalchemy.orm import Session\n"
+        "async def load(session: Session, user_id: int):\n"
+        "    return session.get(object, user_id)\n"
+    )
+    assert found({"app/repositories/user_repo.py": source}, "LL205") == [
+        ("app/repositories/user_repo.py", 3)
+    ]
+
+
+SYNC_REPOSITORY = {
+    "app/repositories/base.py": (
+        "from sqlalchemy.orm import Session\n"
+        "class BaseRepository:\n"
+        "    def __init__(self, session: Session) -> None:\n"
+        "        self.session = session\n"
+        "    def get(self, model, key):\n"
+        "        return self.session.query(model).get(key)\n"
+    ),
+    "app/repositories/items.py": (
+        "from app.repositories.base import BaseRepository\n"
+        "class ItemRepository(BaseRepository):\n"
+        "    async def count(self) -> int:\n"
+        "        return 0\n"
+        "    def label(self) -> str:\n"
+        "        return 'items'\n"
+    ),
+}
+
+
+def test_ll205_sync_session_query_one_and_two_calls_down_is_reported() -> None:
+    files = {
+        **SYNC_REPOSITORY,
+        "app/services/items.py": (
+            "from app.repositories.items import ItemRepository\n"
+            "def load(repo: ItemRepository, key: int):\n"
+            "    return repo.get(object, key)\n"
+            "async def item(repo: ItemRepository, key: int):\n"
+            "    first = repo.get(object, key)\n"
+            "    second = load(repo, key)\n"
+            "    await repo.count()\n"
+            "    return first, second, repo.label()\n"
+        ),
+    }
+    assert found(files, "LL205") == [("app/services/items.py", 5), ("app/services/items.py", 6)]
+    assert messages(files, "LL205")[0] == (
+        "`repo.get()` inside `async def` runs a sync database call"
+        " (`self.session.query()` in `BaseRepository.get`); make it async or run it in a thread"
+    )
+
+
+def test_ll205_sync_helper_handing_on_an_async_session_coroutine_is_silent() -> None:
+    files = {
+        "app/repositories/items.py": (
+            "from sqlalchemy.ext.asyncio import AsyncSession\n"
+            "def fetch(session: AsyncSession):\n"
+            "    result = session.execute('select 1')\n"
+            "    return result\n"
+        ),
+        "app/routes/items.py": (
+            "from sqlalchemy.ext.asyncio import AsyncSession\n"
+            "from app.repositories.items import fetch\n"
+            "async def items(session: AsyncSession):\n"
+            "    return await fetch(session)\n"
+        ),
+    }
+    assert found(files, "LL205") == []
 
 
 # -- LL206 ------------------------------------------------------------------------------
@@ -318,6 +411,34 @@ def test_ll208_corpus_shapes() -> None:
         ("app/routes/misc.py", 23),
         ("app/routes/misc.py", 26),
     ]
+
+
+def test_ll208_shares_ll701_vocabulary_and_counts_password_hashes() -> None:
+    files = {
+        "app/schemas/user.py": (
+            "from pydantic import BaseModel\n"
+            "class UserOut(BaseModel):\n"
+            "    email: str\n"
+            "    has_password: bool\n"
+            "class UserInDB(BaseModel):\n"
+            "    hashed_password: str\n"
+            "class IntegrationOut(BaseModel):\n"
+            "    signing_secret: str\n"
+        ),
+        "app/routes/users.py": (
+            ROUTER + "from app.schemas.user import IntegrationOut, UserInDB, UserOut\n"
+            "@router.get('/me', response_model=UserOut)\n"  # a flag about a password: silent
+            "def me():\n"
+            "    return {}\n"
+            "@router.get('/raw', response_model=UserInDB)\n"  # line 7: the hash leaks
+            "def raw():\n"
+            "    return {}\n"
+            "@router.get('/integrations/{iid}', response_model=IntegrationOut)\n"  # line 10
+            "def integration(iid: int):\n"
+            "    return {}\n"
+        ),
+    }
+    assert found(files, "LL208") == [("app/routes/users.py", 7), ("app/routes/users.py", 10)]
 
 
 # -- LL209 ------------------------------------------------------------------------------

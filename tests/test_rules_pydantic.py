@@ -6,21 +6,7 @@ from scratch; the rest pin down cross-file inference and option variants.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from layerlint.rules.base import OptionValue
-from layerlint.testing import lint_files
-
-
-def found(
-    files: Mapping[str, str], code: str, options: Mapping[str, OptionValue] | None = None
-) -> list[tuple[str, int]]:
-    """(path, line) of every ``code`` diagnostic, with no internal errors allowed."""
-    config = {"rules": {code: dict(options)}} if options else None
-    diagnostics = lint_files(files, select=(code,), config_table=config)
-    assert [d for d in diagnostics if d.code == "LL000"] == []
-    return sorted((d.path, d.span.line) for d in diagnostics if d.code == code)
-
+from layerlint.testing import found
 
 _BASE_SCHEMA = {
     "app/schemas/base.py": ("from pydantic import BaseModel\nclass Schema(BaseModel):\n    pass\n"),
@@ -30,7 +16,7 @@ _BASE_SCHEMA = {
 # -- LL401 / LL402 -----------------------------------------------------------------------
 
 
-def test_config_class_needs_pydantic_evidence_when_base_is_elsewhere() -> None:
+def test_ll401_config_class_needs_pydantic_evidence_when_base_is_elsewhere() -> None:
     files = {
         "app/schemas/user.py": (
             "from app.schemas.base import Schema\n"
@@ -51,7 +37,7 @@ def test_config_class_needs_pydantic_evidence_when_base_is_elsewhere() -> None:
     assert found(files, "LL401") == [("app/schemas/user.py", 6), ("app/schemas/user.py", 9)]
 
 
-def test_config_class_with_config_method_hook_is_evidence() -> None:
+def test_ll401_config_class_with_config_method_hook_is_evidence() -> None:
     source = (
         "from app.base import Base\n"
         "class Settings(Base):\n"
@@ -63,7 +49,7 @@ def test_config_class_with_config_method_hook_is_evidence() -> None:
     assert found({"app/core/settings.py": source}, "LL401") == [("app/core/settings.py", 3)]
 
 
-def test_config_class_in_enum_or_dataclass_is_silent() -> None:
+def test_ll401_ll402_config_class_in_enum_or_dataclass_is_silent() -> None:
     source = (
         "import enum\n"
         "from dataclasses import dataclass\n"
@@ -76,7 +62,7 @@ def test_config_class_in_enum_or_dataclass_is_silent() -> None:
     assert found({"app/models/color.py": source}, "LL402") == []
 
 
-def test_orm_mode_in_settings_config_dict() -> None:
+def test_ll402_orm_mode_in_settings_config_dict() -> None:
     source = (
         "from pydantic_settings import BaseSettings, SettingsConfigDict\n"
         "class Settings(BaseSettings):\n"
@@ -88,7 +74,7 @@ def test_orm_mode_in_settings_config_dict() -> None:
 # -- LL403 -----------------------------------------------------------------------------
 
 
-def test_classmethod_through_inheritance_across_files_and_module_level() -> None:
+def test_ll403_classmethod_through_inheritance_across_files_and_module_level() -> None:
     files = {
         **_BASE_SCHEMA,
         "app/schemas/user.py": (
@@ -111,7 +97,7 @@ def test_classmethod_through_inheritance_across_files_and_module_level() -> None
     ]
 
 
-def test_classmethod_in_v1_v2_dispatch_is_silent() -> None:
+def test_ll403_classmethod_in_v1_v2_dispatch_is_silent() -> None:
     source = (
         "from pydantic import BaseModel\n"
         "PYDANTIC_V2 = True\n"
@@ -128,7 +114,7 @@ def test_classmethod_in_v1_v2_dispatch_is_silent() -> None:
 # -- LL404 -----------------------------------------------------------------------------
 
 
-def test_v1_method_in_v1_v2_dispatch_is_silent() -> None:
+def test_ll404_v1_method_in_v1_v2_dispatch_is_silent() -> None:
     # Reproduction of a corpus false positive: a helper taking any model and calling
     # ``.json()`` only in the branch for v1 models.
     source = (
@@ -143,7 +129,7 @@ def test_v1_method_in_v1_v2_dispatch_is_silent() -> None:
     assert found({"app/core/encode.py": source}, "LL404") == []
 
 
-def test_v1_method_on_rebound_name_is_silent() -> None:
+def test_ll404_v1_method_on_rebound_name_is_silent() -> None:
     source = (
         "from pydantic import BaseModel\n"
         "class Item(BaseModel):\n"
@@ -157,7 +143,7 @@ def test_v1_method_on_rebound_name_is_silent() -> None:
     assert found({"app/services/items.py": source}, "LL404") == []
 
 
-def test_v1_method_through_depends_factory_and_self_attribute() -> None:
+def test_ll404_v1_method_through_depends_factory_and_self_attribute() -> None:
     files = {
         "app/core/config.py": (
             "from pydantic_settings import BaseSettings\n"
@@ -183,7 +169,7 @@ def test_v1_method_through_depends_factory_and_self_attribute() -> None:
     assert found(files, "LL404") == [("app/routes/admin.py", 8), ("app/routes/admin.py", 11)]
 
 
-def test_v1_method_on_union_annotation_is_silent() -> None:
+def test_ll404_v1_method_on_union_annotation_is_silent() -> None:
     source = (
         "from pydantic import BaseModel\n"
         "class Item(BaseModel):\n"
@@ -194,7 +180,7 @@ def test_v1_method_on_union_annotation_is_silent() -> None:
     assert found({"app/services/x.py": source}, "LL404") == []
 
 
-def test_v1_method_on_orm_model_is_silent() -> None:
+def test_ll404_v1_method_on_orm_model_is_silent() -> None:
     source = (
         "from sqlalchemy.orm import DeclarativeBase, Mapped\n"
         "class Base(DeclarativeBase):\n"
@@ -211,7 +197,7 @@ def test_v1_method_on_orm_model_is_silent() -> None:
 # -- LL405 / LL406 / LL407 / LL408 ---------------------------------------------------------
 
 
-def test_validator_through_module_alias() -> None:
+def test_ll405_validator_through_module_alias() -> None:
     source = (
         "import pydantic as pd\n"
         "class Item(pd.BaseModel):\n"
@@ -223,7 +209,7 @@ def test_validator_through_module_alias() -> None:
     assert found({"app/schemas/item.py": source}, "LL405") == [("app/schemas/item.py", 4)]
 
 
-def test_basesettings_in_version_branch_is_silent() -> None:
+def test_ll406_basesettings_in_version_branch_is_silent() -> None:
     source = (
         "import pydantic\n"
         "if pydantic.VERSION.startswith('1'):\n"
@@ -234,7 +220,7 @@ def test_basesettings_in_version_branch_is_silent() -> None:
     assert found({"app/core/config.py": source}, "LL406") == []
 
 
-def test_field_argument_only_for_pydantic_field() -> None:
+def test_ll407_field_argument_only_for_pydantic_field() -> None:
     source = (
         "from fastapi import Query\n"
         "from pydantic import Field as F\n"
@@ -245,7 +231,7 @@ def test_field_argument_only_for_pydantic_field() -> None:
     assert found({"app/schemas/q.py": source}, "LL407") == [("app/schemas/q.py", 5)]
 
 
-def test_v1_import_inside_function_is_interop() -> None:
+def test_ll408_v1_import_inside_function_is_interop() -> None:
     source = (
         "def is_v1(value: object) -> bool:\n"
         "    import pydantic.v1\n"
@@ -272,7 +258,7 @@ _PARTIAL = {
 }
 
 
-def test_patch_dump_with_exclude_none_is_reported() -> None:
+def test_ll409_patch_dump_with_exclude_none_is_reported() -> None:
     # exclude_none keeps unsent ``tags`` (default ``{}``) and wipes the stored value.
     files = {
         **_PARTIAL,
@@ -287,7 +273,7 @@ def test_patch_dump_with_exclude_none_is_reported() -> None:
     assert found(files, "LL409") == [("app/services/items.py", 3)]
 
 
-def test_patch_dump_that_feeds_no_update_is_silent() -> None:
+def test_ll409_patch_dump_that_feeds_no_update_is_silent() -> None:
     files = {
         **_PARTIAL,
         "app/services/items.py": (
@@ -307,7 +293,7 @@ def test_patch_dump_that_feeds_no_update_is_silent() -> None:
     assert found(files, "LL409") == []
 
 
-def test_patch_route_body_of_any_name() -> None:
+def test_ll409_patch_route_body_of_any_name() -> None:
     files = {
         "app/schemas/item.py": (
             "from pydantic import BaseModel\n"
@@ -344,7 +330,7 @@ _ORM = {
 }
 
 
-def test_from_attributes_inherited_in_v1_config_or_dict_counts() -> None:
+def test_ll410_from_attributes_inherited_in_v1_config_or_dict_counts() -> None:
     files = {
         **_ORM,
         "app/schemas/user.py": (
@@ -373,7 +359,7 @@ def test_from_attributes_inherited_in_v1_config_or_dict_counts() -> None:
     assert found(files, "LL410") == [("app/services/users.py", 6)]
 
 
-def test_route_returning_orm_object_is_opt_in() -> None:
+def test_ll410_route_returning_orm_object_is_opt_in() -> None:
     files = {
         **_ORM,
         "app/schemas/user.py": (
@@ -395,7 +381,7 @@ def test_route_returning_orm_object_is_opt_in() -> None:
     assert found(files, "LL410", {"route-returns": True}) == [("app/routes/users.py", 9)]
 
 
-def test_model_validate_of_dict_or_unknown_is_silent() -> None:
+def test_ll410_model_validate_of_dict_or_unknown_is_silent() -> None:
     files = {
         **_ORM,
         "app/schemas/user.py": (
@@ -414,7 +400,7 @@ def test_model_validate_of_dict_or_unknown_is_silent() -> None:
 # -- LL411 -----------------------------------------------------------------------------
 
 
-def test_optional_style_inside_class_fields_and_returns() -> None:
+def test_ll411_optional_style_inside_class_fields_and_returns() -> None:
     source = (
         "import typing as t\n"
         "from typing_extensions import Optional\n"

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pytest
 
-from layerlint.rules.security_support import (
+from layerlint.rules._common import is_secret_name, is_test_path
+from layerlint.rules.security.hardcoded_secret import (
     dsn_password,
     is_placeholder,
-    is_secret_name,
-    is_test_path,
     looks_like_secret_value,
 )
-from layerlint.testing import lint_files
-
-
-def found(files: Mapping[str, str], code: str) -> list[tuple[str, int]]:
-    """Sorted (path, line) of ``code`` diagnostics; fails on internal errors."""
-    diagnostics = lint_files(files, select=(code,))
-    assert [d for d in diagnostics if d.code == "LL000"] == []
-    return sorted((d.path, d.span.line) for d in diagnostics if d.code == code)
-
+from layerlint.testing import found
 
 # -- helpers ---------------------------------------------------------------------------------
 
@@ -44,10 +33,21 @@ def found(files: Mapping[str, str], code: str) -> list[tuple[str, int]]:
         ("SECRET_KEY_ENV_VAR", False),
         ("token", False),
         ("AWS_ACCESS_KEY_ID", False),
+        ("has_password", False),
+        ("IS_API_KEY_SET", False),
+        ("apiKey", True),
     ],
 )
-def test_secret_names(name: str, expected: bool) -> None:
+def test_ll701_secret_names(name: str, expected: bool) -> None:
     assert is_secret_name(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("hashed_password", True), ("password_hash", False), ("new_password", True)],
+)
+def test_ll208_password_hashes_count_as_secrets_in_responses(name: str, expected: bool) -> None:
+    assert is_secret_name(name, hashes_count=True) is expected
 
 
 @pytest.mark.parametrize(
@@ -63,11 +63,11 @@ def test_secret_names(name: str, expected: bool) -> None:
         "xxxxxxxx",
     ],
 )
-def test_placeholders(value: str) -> None:
+def test_ll701_placeholders(value: str) -> None:
     assert is_placeholder(value)
 
 
-def test_values_that_name_a_key_are_not_secrets() -> None:
+def test_ll701_values_that_name_a_key_are_not_secrets() -> None:
     assert not looks_like_secret_value("ACCESS_TOKEN", "access_token")
     assert not looks_like_secret_value("API_KEY", "X-API-Key")
     # Reproduction of a corpus FP: a permission resource called "Passwords".
@@ -78,7 +78,7 @@ def test_values_that_name_a_key_are_not_secrets() -> None:
     assert looks_like_secret_value("SECRET_KEY", "my-super-secret-key")
 
 
-def test_dsn_passwords() -> None:
+def test_ll701_dsn_passwords() -> None:
     assert dsn_password("postgresql://app:Pr0d-pw@db/app") == "Pr0d-pw"
     assert dsn_password("postgresql+asyncpg://postgres:postgres@localhost/app") is None
     assert dsn_password("postgresql://user:password@localhost/app") is None
@@ -88,7 +88,7 @@ def test_dsn_passwords() -> None:
     assert dsn_password("sqlite:///./app.db") is None
 
 
-def test_test_paths() -> None:
+def test_ll701_test_paths() -> None:
     assert is_test_path("tests/unit/test_auth.py")
     assert is_test_path("app/conftest.py")
     assert is_test_path("app/auth_test.py")

@@ -6,20 +6,7 @@ here (written from scratch, not copied), next to option variants and multi-file 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from layerlint.testing import lint_files
-
-
-def found(
-    files: Mapping[str, str], code: str, options: Mapping[str, object] | None = None
-) -> list[tuple[str, int]]:
-    """Sorted (path, line) of ``code`` diagnostics; fails on internal errors."""
-    config = {"rules": {code: dict(options)}} if options else None
-    diagnostics = lint_files(files, select=(code,), config_table=config)
-    assert [d for d in diagnostics if d.code == "LL000"] == []
-    return sorted((d.path, d.span.line) for d in diagnostics if d.code == code)
-
+from layerlint.testing import found
 
 # -- LL501 swallowed-exception ------------------------------------------------------------
 

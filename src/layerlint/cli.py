@@ -229,7 +229,7 @@ def _check(
     context = ReportContext(
         tool_version=__version__,
         files_checked=files_checked,
-        rules=all_rules(),
+        rules={code: rule.metadata() for code, rule in all_rules().items()},
         source_lines=_source_lines(diagnostics, cwd),
         root_uri=cwd.as_uri() + "/",
         color=output is None and output_format == "text" and _color_wanted(),
@@ -258,7 +258,7 @@ def _apply_fixes(config: Config, options: RunOptions, mode: FixMode) -> tuple[Ru
 
     Returns the run after fixing (before, with ``--diff``) and whether anything changed.
     """
-    from layerlint.autofix import autofix
+    from layerlint.fix_run import autofix
 
     report = autofix(config, options, unsafe=mode.unsafe, write=mode.fix)
     changed = [f for f in report.files if f.changed]
@@ -405,7 +405,7 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
     try:
         from layerlint.config import load_config
         from layerlint.engine import RunOptions, run
-        from layerlint.layer_graph import render_layer_graph
+        from layerlint.layer_diagram import render_layer_graph
 
         config = load_config(path.resolve(), config_file.resolve() if config_file else None)
         result = run(config, RunOptions(use_cache=not no_cache, select=("LL1",)), need_project=True)
@@ -414,6 +414,42 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
         return
     assert result.project is not None
     click.echo(render_layer_graph(result.project, output_format))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+def layers(paths: tuple[Path, ...], output_format: str, config_file: Path | None) -> None:
+    """List each module under PATHS with its layer and the evidence that decided it."""
+    from layerlint.layer_listing import ModuleLayer, module_layers, render_json, render_text
+    from layerlint.targets import group_by_project, resolve_targets
+
+    try:
+        targets = resolve_targets(paths, Path.cwd().resolve())
+        found: list[ModuleLayer] = []
+        for project in group_by_project(targets, config_file.resolve() if config_file else None):
+            only = project.only_paths
+            found.extend(
+                item
+                for item in module_layers(project.config, project.explicit_files)
+                if only is None or any(_under(item.source_file.relative, p) for p in only)
+            )
+    except UserError as error:
+        _fail(str(error))
+        return
+    click.echo(render_json(found) if output_format == "json" else render_text(found), nl=False)
+
+
+def _under(relative: str, wanted: str) -> bool:
+    wanted = wanted.rstrip("/")
+    return wanted in ("", ".") or relative == wanted or relative.startswith(wanted + "/")
 
 
 @main.command()
@@ -426,7 +462,7 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
 )
 def init(directory: Path) -> None:
     """Write a commented [tool.layerlint] block for the detected layout into pyproject.toml."""
-    from layerlint.init import init_project
+    from layerlint.init_config import init_project
 
     try:
         pyproject, added = init_project(directory)

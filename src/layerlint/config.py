@@ -32,7 +32,10 @@ LIST_KEYS = (
 )
 TABLE_KEYS = ("per-file-ignores", "layers", "contract", "rules")
 STRING_KEYS = ("baseline", "cache-dir")
-KNOWN_KEYS = (*LIST_KEYS, *TABLE_KEYS, *STRING_KEYS)
+# The major version of a framework the project uses, when detection from its
+# requirements is wrong or impossible (see declared_versions.py).
+VERSION_KEYS = ("pydantic-version", "sqlalchemy-version")
+KNOWN_KEYS = (*LIST_KEYS, *TABLE_KEYS, *STRING_KEYS, *VERSION_KEYS)
 # Keys whose strings become paths, globs or module patterns: a NUL in any of them would
 # surface later as a ValueError from the OS layer, far from the setting that caused it.
 PATH_KEYS = ("src", "exclude", "extend-exclude", "baseline", "cache-dir")
@@ -57,6 +60,8 @@ class Config:
     layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     contract: tuple[tuple[str, tuple[str, ...]], ...] = ()
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = field(default=())
+    pydantic_version: int | None = None
+    sqlalchemy_version: int | None = None
 
     def options_for(self, code: str) -> dict[str, Any]:
         """Configured options of one rule (validated; defaults not included)."""
@@ -152,6 +157,9 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
             raise ConfigError(shown, key, "contains a NUL character")
     if "cache-dir" in table:
         _check_cache_dir(table["cache-dir"], root, shown)
+    for key in VERSION_KEYS:
+        if key in table and (isinstance(table[key], bool) or table[key] not in (1, 2)):
+            raise ConfigError(shown, key, "expected 1 or 2 (the major version the project uses)")
 
     per_file = _per_file_ignores(table.get("per-file-ignores", {}), shown)
     layers = _layer_table(table.get("layers", {}), "layers", shown)
@@ -180,6 +188,8 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
         layers=layers,
         contract=contract,
         rule_options=rule_options,
+        pydantic_version=table.get("pydantic-version"),
+        sqlalchemy_version=table.get("sqlalchemy-version"),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
+
 import libcst as cst
 
 from layerlint.facts import OTHER, Dotted, Value
@@ -37,6 +39,27 @@ def callee_of(call: cst.Call) -> Dotted:
     return ("?",)
 
 
+def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
+    """The ``name=`` argument of a call, if passed."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def bool_literal(node: cst.BaseExpression) -> bool | None:
+    """``True``/``False`` written as such; None for anything else (a name, a call...)."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    return None
+
+
+def is_type_checking(test: cst.BaseExpression) -> bool:
+    """The test of an ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``) block."""
+    dotted = dotted_name(test)
+    return dotted is not None and dotted[-1] == "TYPE_CHECKING"
+
+
 def literal_int(node: cst.Integer) -> int | None:
     """The integer value of a literal, or None when it does not parse."""
     try:
@@ -61,7 +84,7 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
     if isinstance(node, cst.Integer):
         return Value("int", literal=literal_int(node))
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        evaluated = _string_value(node)
+        evaluated = string_value(node)
         return Value("str", literal=evaluated) if evaluated is not None else Value("fstring")
     if isinstance(node, cst.FormattedString):
         return Value("fstring")
@@ -81,10 +104,9 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
     if isinstance(node, cst.Dict):
         pairs: list[tuple[str, Value]] = []
         by_name: list[Value] = []
-        starred = any(isinstance(el, cst.StarredDictElement) for el in node.elements)
         for el in node.elements:
             if isinstance(el, cst.DictElement):
-                key = _string_value(el.key) if isinstance(el.key, cst.SimpleString) else None
+                key = string_value(el.key) if isinstance(el.key, cst.SimpleString) else None
                 if key is not None:
                     pairs.append((key, summarize(el.value, depth + 1)))
                 elif (dotted := dotted_name(el.key)) is not None:
@@ -92,7 +114,7 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
                     by_name.append(
                         Value("pair", dotted, elements=(summarize(el.value, depth + 1),))
                     )
-        return Value("dict", keywords=tuple(pairs), elements=tuple(by_name), has_star=starred)
+        return Value("dict", keywords=tuple(pairs), elements=tuple(by_name))
     if isinstance(node, cst.Subscript):
         base = dotted_name(node.value)
         elements = tuple(
@@ -109,24 +131,21 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
 def _summarize_call(node: cst.Call, depth: int) -> Value:
     args: list[Value] = []
     keywords: list[tuple[str, Value]] = []
-    has_star = False
     for arg in node.args:
         if arg.keyword is not None:
             keywords.append((arg.keyword.value, summarize(arg.value, depth + 1)))
-        elif arg.star:
-            has_star = True
-        else:
+        elif not arg.star:
             args.append(summarize(arg.value, depth + 1))
     return Value(
         "call",
         callee_of(node),
         keywords=tuple(keywords),
         elements=tuple(args),
-        has_star=has_star,
     )
 
 
-def _string_value(node: cst.BaseExpression) -> str | None:
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain (non-f) string literal, bytes decoded as latin-1; else None."""
     if isinstance(node, cst.SimpleString):
         quick = _plain_string(node.value)
         if quick is not None:
@@ -171,7 +190,7 @@ def annotation_parts(
         if node is None:
             return None, (), depends
         if isinstance(node, cst.SimpleString):
-            text = _string_value(node)
+            text = string_value(node)
             if text is None:
                 return None, (), depends
             parsed = parse_string_expression(text)
@@ -180,7 +199,7 @@ def annotation_parts(
             node = parsed
             continue
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-            members = [m for m in _union_members(node) if not _is_none(m)]
+            members = [m for m in union_members(node) if not is_none(m)]
             if len(members) != 1:
                 return None, (), depends
             node = members[0]
@@ -218,7 +237,7 @@ def _primary(node: cst.BaseExpression) -> Dotted | None:
     return primary
 
 
-def _union_members(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+def union_members(node: cst.BaseExpression) -> list[cst.BaseExpression]:
     """``A | B | None`` as ``[A, B, None]`` (iteratively: chains can be long)."""
     members: list[cst.BaseExpression] = []
     stack = [node]
@@ -231,5 +250,57 @@ def _union_members(node: cst.BaseExpression) -> list[cst.BaseExpression]:
     return members
 
 
-def _is_none(node: cst.BaseExpression) -> bool:
+def is_none(node: cst.BaseExpression) -> bool:
+    """The literal ``None``."""
     return isinstance(node, cst.Name) and node.value == "None"
+
+
+def assigned_names(
+    statements: Iterable[cst.BaseStatement | cst.BaseSmallStatement],
+) -> Iterator[tuple[cst.Name, cst.BaseExpression | None]]:
+    """``name = value`` and ``name: T [= value]`` among ``statements``: (target, value)."""
+    for stmt in statements:
+        if isinstance(stmt, cst.Assign):
+            for target in stmt.targets:
+                if isinstance(target.target, cst.Name):
+                    yield target.target, stmt.value
+        elif isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name):
+            yield stmt.target, stmt.value
+
+
+def small_statements(statements: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements of the simple statement lines among ``statements``."""
+    for stmt in statements:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield from stmt.body
+
+
+def import_bindings(node: cst.Import | cst.ImportFrom) -> list[tuple[str, str | None]]:
+    """``(bound name, dotted target)`` per imported name; the target is None when relative.
+
+    ``import a.b`` binds ``a`` to ``a``; ``import a.b as c`` binds ``c`` to ``a.b``; a star
+    import binds nothing that can be listed.
+    """
+    result: list[tuple[str, str | None]] = []
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            dotted = dotted_name(alias.name)
+            if not dotted:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                result.append((alias.asname.name.value, ".".join(dotted)))
+            else:
+                result.append((dotted[0], dotted[0]))
+        return result
+    if isinstance(node.names, cst.ImportStar):
+        return result
+    module = dotted_name(node.module) if node.module is not None else None
+    base = ".".join(module) if module and not node.relative else None
+    for alias in node.names:
+        if not isinstance(alias.name, cst.Name):
+            continue
+        bound = alias.name.value
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            bound = alias.asname.name.value
+        result.append((bound, f"{base}.{alias.name.value}" if base is not None else None))
+    return result

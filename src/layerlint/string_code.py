@@ -14,7 +14,7 @@ from collections.abc import Callable
 import libcst as cst
 
 from layerlint import nesting
-from layerlint.walker import iter_nodes
+from layerlint.syntax_tree import iter_nodes
 
 # Fewer characters cannot nest deeper than nesting.MAX_DEPTH (at most ~3 levels a character).
 _SHORT = nesting.MAX_DEPTH // 4

@@ -9,6 +9,7 @@ from pathlib import Path
 from layerlint.config import parse_config
 from layerlint.diagnostics import Diagnostic
 from layerlint.engine import RunOptions, run
+from layerlint.fix_run import autofix
 from layerlint.project import Project
 
 
@@ -49,6 +50,20 @@ def lint_files(
         return result.diagnostics
 
 
+def found(
+    files: Mapping[str, str], code: str, options: Mapping[str, object] | None = None
+) -> list[tuple[str, int]]:
+    """Sorted ``(path, line)`` of ``code``'s diagnostics, with ``options`` for the rule.
+
+    Fails when any rule crashed (LL000): a regression test must not pass on a crash.
+    """
+    table = {"rules": {code: dict(options)}} if options else None
+    diagnostics = lint_files(files, select=(code,), config_table=table)
+    crashes = [d for d in diagnostics if d.code == "LL000"]
+    assert crashes == [], crashes
+    return sorted((d.path, d.span.line) for d in diagnostics if d.code == code)
+
+
 def fix_files(
     files: Mapping[str, str],
     select: tuple[str, ...],
@@ -56,8 +71,6 @@ def fix_files(
     unsafe: bool = False,
 ) -> tuple[dict[str, str], dict[str, str], int]:
     """Run ``--fix`` twice on an in-memory project: (after first, after second, fixed count)."""
-    from layerlint.autofix import autofix
-
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         write_project(root, files)
@@ -69,3 +82,25 @@ def fix_files(
         autofix(config, run_options, unsafe=unsafe, write=True)
         after_second = {path: (root / path).read_text() for path in files}
         return after_first, after_second, first.fixed
+
+
+def checked_fix(
+    files: Mapping[str, str], *codes: str, unsafe: bool = False
+) -> tuple[dict[str, str], int]:
+    """``--fix`` output (path -> source) and the fix count; fails unless it compiles and
+    a second ``--fix`` changes nothing."""
+    first, second, count = fix_files(files, codes, unsafe=unsafe)
+    assert second == first, "a second --fix changed the result again"
+    for path, text in first.items():
+        compile(text, path, "exec")
+    return first, count
+
+
+def messages(files: Mapping[str, str], code: str) -> list[str]:
+    """The messages of ``code``'s diagnostics, in report order."""
+    return [d.message for d in lint_files(files, select=(code,)) if d.code == code]
+
+
+def offers_fix(files: Mapping[str, str], code: str) -> list[bool]:
+    """Per diagnostic of ``code``: is a fix offered?"""
+    return [d.fixable for d in lint_files(files, select=(code,)) if d.code == code]

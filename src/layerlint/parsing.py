@@ -1,0 +1,96 @@
+"""Parsing one file with libCST, and LL001 for a file that cannot be parsed.
+
+A file too large, nested too deeply for libCST's native parser (which would crash the
+process, not raise; measured by nesting.py, never by CPython's parser), undecodable or
+not valid Python becomes facts that carry only the LL001 diagnostic, at the place
+CPython's parser stopped when it agrees there is a syntax error.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import libcst as cst
+
+from layerlint import nesting
+from layerlint.diagnostics import Diagnostic, Span
+from layerlint.facts import ModuleFacts
+from layerlint.file_context import FileInput
+from layerlint.suppression import parse_suppressions
+
+SYNTAX_ERROR_CODE = "LL001"
+
+
+# libCST's parse time grows faster than linearly; beyond this a file is generated data.
+MAX_FILE_BYTES = 2_000_000
+
+
+def parse_source(info: FileInput, source: bytes) -> cst.Module | ModuleFacts:
+    """The libCST module, or the facts of a file that cannot be parsed (LL001)."""
+    if len(source) > MAX_FILE_BYTES:
+        size = f"{len(source) / 1_000_000:.1f} MB"
+        message = f"file too large to analyse ({size}; the limit is 2 MB): exclude generated files"
+        return _syntax_error(info, source, 1, 0, message)
+    refusal = nesting.measure(source)
+    if refusal is not None:
+        return _syntax_error(info, source, refusal.line, 0, refusal.message)
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        line, column, message = _python_syntax_error(source) or (
+            error.raw_line,
+            error.raw_column,
+            f"syntax libCST does not support (CPython accepts it): {_first_line(str(error))}",
+        )
+        return _syntax_error(info, source, line, column, message)
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+        return _syntax_error(info, source, 1, 0, f"cannot decode file: {error}")
+    except RecursionError:
+        return _syntax_error(info, source, 1, 0, "expression nesting too deep to parse")
+
+
+def _python_syntax_error(source: bytes) -> tuple[int, int, str] | None:
+    """CPython's own location and message for a syntax error, when it agrees there is one."""
+    import ast
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # CPython's SyntaxWarnings are not ours to show
+            ast.parse(source)
+    except SyntaxError as error:
+        return error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "syntax error"
+
+
+def _syntax_error(
+    info: FileInput, source: bytes, line: int, column: int, message: str
+) -> ModuleFacts:
+    own = message.startswith(("file too large", nesting.TOO_DEEP))
+    prefix = "" if own else "cannot parse file: "
+    diagnostic = Diagnostic(
+        code=SYNTAX_ERROR_CODE,
+        message=f"{prefix}{message}",
+        path=info.path,
+        span=Span(max(line, 1), column + 1, max(line, 1), column + 2),
+        layer=info.layer,
+    )
+    text = source.decode("utf-8", errors="replace")
+    return ModuleFacts(
+        path=info.path,
+        module=info.module,
+        is_package=info.is_package,
+        diagnostics=(diagnostic,),
+        parsed=False,
+        suppressions=parse_suppressions(text),
+    )
+
+
+def too_deep_after_parsing(info: FileInput, source: bytes, line: int, what: str) -> ModuleFacts:
+    """LL001 for a file whose parse succeeded but holds ``what`` nested too deeply."""
+    return _syntax_error(info, source, line, 0, f"{nesting.TOO_DEEP} ({what})")

@@ -1,0 +1,1 @@
+"""The alembic rules, one module per rule."""

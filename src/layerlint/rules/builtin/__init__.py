@@ -1,0 +1,1 @@
+"""The builtin rules, one module per rule."""

@@ -1,0 +1,1 @@
+"""The fastapi rules, one module per rule."""

@@ -1,0 +1,1 @@
+"""The layering rules, one module per rule."""

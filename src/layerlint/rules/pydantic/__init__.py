@@ -1,0 +1,1 @@
+"""The pydantic rules, one module per rule."""

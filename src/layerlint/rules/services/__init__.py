@@ -1,0 +1,1 @@
+"""The services rules, one module per rule."""

@@ -1,0 +1,1 @@
+"""The sqlalchemy rules, one module per rule."""
