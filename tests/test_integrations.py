@@ -403,13 +403,26 @@ def test_pre_commit_hook_passes_a_clean_project(
     assert "Passed" in result.stdout
 
 
+def test_pre_commit_passes_file_names_after_double_dash(
+    hook_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """A committed file named like an option is a file to check, not ``--output``."""
+    setup = "from setuptools import setup\n\nsetup()\n"
+    files = {**project_files(), "setup.py": setup, "--output=setup.py": "x = 1\n"}
+    project = make_repo(tmp_path / "named-like-options", files)
+    result = try_repo(hook_repo, project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (project / "setup.py").read_text() == setup
+    assert "LL104" in result.stdout and "Traceback" not in result.stdout + result.stderr
+
+
 def test_hook_manifest_is_valid() -> None:
     result = run(
         [sys.executable, "-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"], REPO
     )
     assert result.returncode == 0, result.stdout + result.stderr
     (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-    assert hook["id"] == "layerlint" and hook["entry"] == "layerlint check"
+    assert hook["id"] == "layerlint" and hook["entry"] == "layerlint check --"
     assert (
         hook["language"] == "python"
         and hook["types"] == ["python"]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 BASELINE_VERSION = 1
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -111,7 +112,10 @@ def render(
             key=lambda e: (e["path"], e["code"], e["line_text"], e.get("occurrence", 0)),
         )
     document = {"version": BASELINE_VERSION, "tool": "layerlint", "entries": entries}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # A file name that is not UTF-8 holds lone surrogates: written as JSON escapes they
+    # load back as the same path, and the file stays valid UTF-8.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write_baseline(
@@ -149,16 +153,26 @@ def _entries_outside(target: Path, in_scope: Callable[[Fingerprint], bool]) -> l
     ]
 
 
+# About 100,000 entries: far more than any project's baseline, far less than /dev/zero.
+MAX_BASELINE_BYTES = 20_000_000
+
+
 def load_baseline(path: Path, shown: str) -> frozenset[Fingerprint]:
     """Read and validate a baseline file; any problem is a one-line UserError."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BASELINE_BYTES + 1)  # /dev/zero must not read forever
     except OSError as error:
         raise UserError(f"{shown}: cannot read baseline: {error.strerror or error}") from None
+    if len(raw) > MAX_BASELINE_BYTES:
+        limit = MAX_BASELINE_BYTES // 1_000_000
+        raise UserError(f"{shown}: not a layerlint baseline (larger than {limit} MB)")
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise UserError(f"{shown}: not a layerlint baseline (invalid JSON: {error})") from None
+    except RecursionError:
+        raise UserError(f"{shown}: not a layerlint baseline (JSON nested too deeply)") from None
     if not isinstance(document, dict) or "version" not in document:
         raise UserError(f"{shown}: not a layerlint baseline (no version field)")
     if document["version"] != BASELINE_VERSION:

@@ -358,7 +358,7 @@ def _emit(text: str, output: Path | None, root: Path, color: bool = False) -> No
     if output is not None:
         _write_report(Path.cwd() / output, text, root)
     else:
-        click.echo(text, nl=False, color=True if color else None)
+        _echo_report(text, color)
 
 
 def _say_verbose(result: RunResult) -> None:
@@ -533,12 +533,27 @@ def _progress_callback(
     return ProgressBar()
 
 
+def _echo_report(text: str, color: bool = False) -> None:
+    """Print a report; a file name that is not UTF-8 goes out as the bytes it is on disk.
+
+    ``color``: keep ANSI styles, which click strips on a pipe (``FORCE_COLOR``).
+    """
+    from layerlint.report.names import has_undecodable, raw_bytes
+
+    if has_undecodable(text):
+        click.echo(raw_bytes(text), nl=False)
+    else:
+        click.echo(text, nl=False, color=True if color else None)
+
+
 def _write_report(path: Path, text: str, root: Path) -> None:
+    from layerlint.report.names import raw_bytes
     from layerlint.safe_paths import replace_file, writable_target
 
     writable_target(path, root, "report")
     try:
-        replace_file(path, text.encode("utf-8"))
+        # A file name that is not UTF-8 goes out as the bytes it is on disk.
+        replace_file(path, raw_bytes(text))
     except OSError as error:
         raise UserError(f"{path}: cannot write report: {error.strerror or error}") from None
 

@@ -21,10 +21,11 @@ from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity
 from layerlint.fact_collector import FactCollector
 from layerlint.facts import ModuleFacts
 from layerlint.file_context import FileContext, FileInput
-from layerlint.parsing import parse_source
+from layerlint.parsing import parse_source, too_deep_after_parsing
 from layerlint.positions import node_spans
 from layerlint.rules._common import is_migration_file
 from layerlint.rules.base import FileRule, Fix
+from layerlint.string_code import StringCodeScreen
 from layerlint.suppression import parse_suppressions
 from layerlint.walker import Handler, walk
 
@@ -66,11 +67,19 @@ def collect_with_fixes(
     ctx = FileContext(info, {})
     collector = FactCollector(info, ctx)
     enter, leave = _dispatch_tables(collector, ctx, rules)
+    screen = StringCodeScreen(ctx.qualified_name)
+    enter.setdefault(cst.Annotation, []).append(screen.visit_annotation)
+    enter.setdefault(cst.Call, []).append(screen.visit_call)
     internal: list[Diagnostic] = []
     try:
         walk(module, enter, leave)
     except RecursionError:
         internal.append(_internal(info, "walker", "nesting too deep"))
+    if screen.found is not None:
+        # Fixing this file would hand the string to libCST's scope analysis, which
+        # parses it: the whole file is refused, as deeply nested code is.
+        line = node_spans(module, [screen.found]).get(id(screen.found), UNKNOWN_SPAN).line
+        return too_deep_after_parsing(info, source, line, "a string annotation"), None, []
     internal.extend(ctx.failures)
     targets = collector.nodes_needing_positions() + [node for _, node, _ in ctx.reports]
     try:

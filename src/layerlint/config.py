@@ -36,6 +36,11 @@ STRING_KEYS = ("baseline", "cache-dir", "extend")
 # requirements is wrong or impossible (see declared_versions.py).
 VERSION_KEYS = ("pydantic-version", "sqlalchemy-version")
 KNOWN_KEYS = (*LIST_KEYS, *TABLE_KEYS, *STRING_KEYS, *VERSION_KEYS)
+# Keys whose strings become paths, globs or module patterns: a NUL in any of them would
+# surface later as a ValueError from the OS layer, far from the setting that caused it.
+PATH_KEYS = ("src", "exclude", "extend-exclude", "baseline", "cache-dir")
+# A pyproject.toml is a few kilobytes; a bigger one (or /dev/zero) is not configuration.
+MAX_CONFIG_BYTES = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -146,15 +151,21 @@ def _with_extended(
 def _read_table(path: Path, required: bool) -> Mapping[str, Any]:
     shown = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise ConfigError(shown, "", f"cannot read file: {error.strerror or error}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(shown, "", f"file too large (over {MAX_CONFIG_BYTES // 1_000_000} MB)")
     try:
         document = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(shown, "", "not valid UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(shown, "", f"invalid TOML: {error}") from None
+    except (RecursionError, MemoryError):
+        # tomllib parses nested arrays and inline tables recursively.
+        raise ConfigError(shown, "", "invalid TOML: values nested too deeply") from None
     if path.name == "pyproject.toml":
         tool = document.get("tool", {})
         table = tool.get("layerlint", {}) if isinstance(tool, dict) else {}
@@ -185,6 +196,10 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
     for key in STRING_KEYS:
         if key in table and not isinstance(table[key], str):
             raise ConfigError(shown, key, "expected a string")
+    for key in PATH_KEYS:
+        values = lists.get(key, (table.get(key),))
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise ConfigError(shown, key, "contains a NUL character")
     if "cache-dir" in table:
         _check_cache_dir(table["cache-dir"], root, shown)
     for key in VERSION_KEYS:
@@ -278,6 +293,8 @@ def _layer_table(value: object, key: str, shown: str) -> tuple[tuple[str, tuple[
     for layer, names in value.items():
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise ConfigError(shown, f"{key}.{layer}", "expected a list of strings")
+        if "\x00" in layer or any("\x00" in n for n in names):
+            raise ConfigError(shown, f"{key}.{layer!r}", "contains a NUL character")
         result.append((layer, tuple(names)))
     return tuple(result)
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import libcst as cst
 
 from layerlint.facts import OTHER, Dotted, Value
+from layerlint.string_code import parse_string_expression
 
 _MAX_DEPTH = 4
 _GENERATOR_TYPES = frozenset(
@@ -192,10 +193,10 @@ def annotation_parts(
             text = string_value(node)
             if text is None:
                 return None, (), depends
-            try:
-                node = cst.parse_expression(text)
-            except cst.ParserSyntaxError:
+            parsed = parse_string_expression(text)
+            if parsed is None:
                 return None, (), depends
+            node = parsed
             continue
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
             members = [m for m in union_members(node) if not is_none(m)]

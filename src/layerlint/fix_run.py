@@ -84,17 +84,22 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
             and finding.fix_target is not None
             and (diagnostic.code, diagnostic.span.line, diagnostic.span.column) in wanted
         ]
-        outcome = fix_source(
-            info,
-            source,
-            rules,
-            wanted,
-            before.enabled,
-            config.per_file_ignores,
-            unsafe,
-            project_fixes,
-            first_party,
-        )
+        try:
+            outcome = fix_source(
+                info,
+                source,
+                rules,
+                wanted,
+                before.enabled,
+                config.per_file_ignores,
+                unsafe,
+                project_fixes,
+                first_party,
+            )
+        except RecursionError:
+            # libCST's transformers recurse a few frames per tree level; a file nested
+            # deep enough to be analysed can still be too deep for them.
+            outcome = FileFix(path, source, source, 0, "too deeply nested to fix safely")
         if write and outcome.changed:
             problem = write_fixed(absolute, config.root, source, outcome.after)
             written.add(absolute.resolve())

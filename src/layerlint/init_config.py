@@ -227,6 +227,8 @@ def _read_existing(pyproject: Path) -> bytes:
         document = tomllib.loads(existing.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise UserError(f"{pyproject}: not valid TOML, not touching it: {error}") from None
+    except (RecursionError, MemoryError):
+        raise UserError(f"{pyproject}: TOML nested too deeply, not touching it") from None
     tool = document.get("tool")
     if isinstance(tool, dict) and "layerlint" in tool:
         raise UserError(f"{pyproject}: [tool.layerlint] already exists; edit it instead")

@@ -14,6 +14,7 @@ from itertools import groupby
 from layerlint.diagnostics import Diagnostic
 from layerlint.report import ReportContext
 from layerlint.report.json_report import sorted_diagnostics
+from layerlint.report.names import escaped
 
 SUITE_NAME = "layerlint"
 # Characters XML 1.0 cannot carry at all, not even escaped; ElementTree passes them on.
@@ -21,8 +22,11 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_safe(text: str) -> str:
-    """Show forbidden control characters as ``\\xNN`` instead of writing invalid XML."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Show forbidden control characters and undecodable name bytes as ``\\xNN``.
+
+    Either would otherwise make the document invalid XML (or not UTF-8 at all).
+    """
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", escaped(text))
 
 
 def _plural(count: int, noun: str) -> str:

@@ -15,11 +15,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from layerlint.diagnostics import Diagnostic, Severity
 from layerlint.report import ReportContext
 from layerlint.report.json_report import rule_name, sorted_diagnostics
+from layerlint.report.names import escaped, raw_bytes, uri_path
 from layerlint.rule_metadata import RuleMetadata
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -134,7 +134,7 @@ def _fingerprints(ordered: Sequence[Diagnostic], context: ReportContext) -> list
         key = (diagnostic.code, diagnostic.path, normalised)
         seen[key] += 1
         payload = "\0".join((*key, str(seen[key])))
-        hashes.append(hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32])
+        hashes.append(hashlib.sha256(raw_bytes(payload)).hexdigest()[:32])
     return hashes
 
 
@@ -154,11 +154,11 @@ def _result(diagnostic: Diagnostic, rule_index: int, fingerprint: str) -> dict[s
         "ruleId": diagnostic.code,
         "ruleIndex": rule_index,
         "level": _LEVELS[diagnostic.severity],
-        "message": {"text": diagnostic.message or diagnostic.code},
+        "message": {"text": escaped(diagnostic.message or diagnostic.code)},
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": quote(diagnostic.path), "uriBaseId": SRCROOT},
+                    "artifactLocation": {"uri": uri_path(diagnostic.path), "uriBaseId": SRCROOT},
                     "region": _region(diagnostic),
                 }
             }

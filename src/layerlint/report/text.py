@@ -6,6 +6,7 @@ containing ``[`` is printed as written and can never be read as a style tag.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from rich.text import Text
 from layerlint.diagnostics import Diagnostic, Severity, Span
 from layerlint.report import ReportContext
 from layerlint.report.json_report import rule_name, sorted_diagnostics
+from layerlint.report.names import escaped, line_start_safe
 
 # Wide enough that rich never wraps or crops a long source line.
 _WIDTH = 10_000
@@ -29,6 +31,8 @@ _CODE_STYLES = {
     Severity.WARNING: "bold yellow",
     Severity.INTERNAL: "bold magenta",
 }
+# Characters of a source line shown under a diagnostic header.
+_MAX_SOURCE = 240
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 _PICTURES = {chr(code): chr(0x2400 + code) for code in range(0x20)} | {"\x7f": "\u2421"}
 
@@ -40,7 +44,7 @@ def _visible(text: str) -> str:
     sequence, and a newline would split a diagnostic's one-line header. Tabs stay, the
     caret line copies them to keep its alignment.
     """
-    return _CONTROL.sub(lambda m: _PICTURES[m.group()], text)
+    return _CONTROL.sub(lambda m: _PICTURES[m.group()], escaped(text))
 
 
 def _console(buffer: StringIO, color: bool) -> Console:
@@ -70,7 +74,7 @@ def _header(diagnostic: Diagnostic) -> Text:
     span = diagnostic.span
     mark = f" {FIX_MARK}" if diagnostic.applicability == "safe" else ""
     return Text.assemble(
-        (_visible(diagnostic.path), "bold"),
+        (_visible(line_start_safe(diagnostic.path)), "bold"),
         f":{span.line}:{span.column}: ",
         (_visible(diagnostic.code), _CODE_STYLES[diagnostic.severity]),
         (mark, "cyan"),
@@ -117,12 +121,32 @@ def _snippet(diagnostic: Diagnostic, source: str) -> list[Text]:
     ]
 
 
+def _excerpt(source: str, span: Span) -> tuple[str, Span]:
+    """At most ``_MAX_SOURCE`` characters around the span's start, ``…`` where cut.
+
+    A minified or generated file can be one line of megabytes; echoing it would make the
+    report as big as the file.
+    """
+    if len(source) <= _MAX_SOURCE:
+        return source, span
+    start = max(min(span.column - 1 - _MAX_SOURCE // 4, len(source) - _MAX_SOURCE), 0)
+    end = start + _MAX_SOURCE
+    prefix = "…" if start else ""
+    text = prefix + source[start:end] + ("…" if end < len(source) else "")
+    shift = start - len(prefix)
+    end_column = span.end_column
+    if span.end_line == span.line:
+        end_column = min(end_column - shift, len(prefix) + _MAX_SOURCE + 1)
+    return text, Span(span.line, span.column - shift, span.end_line, end_column)
+
+
 def _print_file(console: Console, group: Sequence[Diagnostic], context: ReportContext) -> None:
     for diagnostic in group:
         console.print(_header(diagnostic))
         source = _source_line(diagnostic, context)
         if source is not None:
-            for line in _snippet(diagnostic, source):
+            source, span = _excerpt(source, diagnostic.span)
+            for line in _snippet(dataclasses.replace(diagnostic, span=span), source):
                 console.print(line)
     console.print()
 

@@ -14,6 +14,7 @@ from layerlint.project import MAPPED_COLUMN as MAPPED_COLUMN
 from layerlint.project import ORM_BASE_FACTORIES, ORM_BASES, Project
 from layerlint.project import RELATIONSHIP as RELATIONSHIP
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
+from layerlint.string_code import parse_string_expression
 from layerlint.syntax_tree import iter_nodes
 
 DECLARATIVE_BASES = ORM_BASES | frozenset(
@@ -302,11 +303,8 @@ class Spelling:
 
 
 def parse(text: str) -> cst.BaseExpression | None:
-    """``text`` as an expression; None when it does not parse."""
-    try:
-        return cst.parse_expression(text)
-    except cst.ParserSyntaxError:
-        return None
+    """``text`` as an expression; None when it does not parse or is too deep to parse."""
+    return parse_string_expression(text)
 
 
 def import_of(func: cst.BaseExpression, names: ModuleNames) -> list[ImportItem]:

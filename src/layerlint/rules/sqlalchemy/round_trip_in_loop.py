@@ -13,6 +13,7 @@ from layerlint.file_context import FileContext
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
 from layerlint.rules.base import FileRule, OptionValue
 from layerlint.rules.sqlalchemy._support import params
+from layerlint.string_code import parse_string_expression
 from layerlint.syntax_tree import iter_nodes
 
 SESSION_TYPES = (
@@ -36,10 +37,10 @@ def unwrap_annotation(node: cst.BaseExpression) -> cst.BaseExpression:
             text = string_value(node)
             if text is None:
                 return node
-            try:
-                node = cst.parse_expression(text)
-            except cst.ParserSyntaxError:
+            parsed = parse_string_expression(text)
+            if parsed is None:
                 return node
+            node = parsed
             continue
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
             if isinstance(node.right, cst.Name) and node.right.value == "None":
