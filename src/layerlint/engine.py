@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from layerlint.cache import (
@@ -25,10 +24,12 @@ from layerlint.cache import (
 from layerlint.cache_key import cache_key
 from layerlint.collect import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, FileInput, collect
 from layerlint.config import Config
+from layerlint.contracts.settings import architecture_key, architecture_of
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
 from layerlint.discovery import SourceFile, discover, module_name, source_roots
 from layerlint.facts import ModuleFacts
 from layerlint.layers import Contract, LayerMap
+from layerlint.plugins import activate_plugins, plugin_fingerprint
 from layerlint.project import Project
 from layerlint.rules import all_rules, project_rules
 from layerlint.rules.base import Finding, ProjectRule
@@ -276,7 +277,9 @@ def analyse(
     """The expensive part: facts for every file, the project graph, the project rules."""
     facts = collect_all(states, config, options.use_cache, options.jobs, progress)
     layers = {state.info.module: state.info.layer for state in states}
-    project = Project(facts, layers, Contract.build(config.contract))
+    project = Project(
+        facts, layers, Contract.build(config.contract), architecture_of(config)
+    )
     active = [r(config.options_for(r.code)) for r in project_rules() if r.code in enabled]
     diagnostics: list[Diagnostic] = [d for f in facts for d in f.diagnostics]
     diagnostics.extend(run_project_rules(project, active, fix_sink))
@@ -292,6 +295,7 @@ def run(
     fix_sink: FixSink | None = None,
 ) -> RunResult:
     """Analyse the whole project under ``config.root``; report the selected paths."""
+    activate_plugins(config.plugins, config.root, str(config.config_file or "<config>"))
     skipped: list[tuple[str, str]] = []
     files = discover(config.root, config.src, config.exclude, options.explicit, skipped)
     files.extend(_unsaved_files(config, options, {f.relative for f in files}))
@@ -303,6 +307,8 @@ def run(
     key = run_key(
         config.analysis_hash(),
         config.contract,
+        architecture_key(config),
+        plugin_fingerprint(),
         sorted(code for code in enabled if code in _project_codes()),
         [(s.info.path, s.info.module, s.info.layer, s.digest, s.error) for s in states],
     )
@@ -359,6 +365,5 @@ def report_diagnostics(
     )
 
 
-@cache
 def _project_codes() -> frozenset[str]:
     return frozenset(rule.code for rule in project_rules())

@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from layerlint.config import parse_config
+from layerlint.config import Config, parse_config, tomllib
 from layerlint.diagnostics import Diagnostic
 from layerlint.engine import RunOptions, run
 from layerlint.project import Project
@@ -44,9 +44,23 @@ def lint_files(
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         write_project(root, files)
-        config = parse_config(dict(config_table or {}), root)
+        config = _example_config(root, files, config_table)
         result = run(config, RunOptions(select=select, use_cache=False, jobs=1))
         return result.diagnostics
+
+
+def _example_config(
+    root: Path, files: Mapping[str, str], overrides: Mapping[str, object] | None
+) -> Config:
+    """The example's own ``pyproject.toml`` settings (if it has one) with ``overrides`` on top."""
+    table: dict[str, object] = {}
+    path = None
+    if "pyproject.toml" in files:
+        path = root / "pyproject.toml"
+        document = tomllib.loads(files["pyproject.toml"])
+        table.update(document.get("tool", {}).get("layerlint", {}))
+    table.update(overrides or {})
+    return parse_config(table, root, path)
 
 
 def found(
