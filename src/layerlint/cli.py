@@ -32,6 +32,14 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
     return tuple(code.strip().upper() for code in value.split(",") if code.strip())
 
 
+def _allow_plugins(allowed: bool) -> None:
+    """``--allow-plugins``: the user, not the checked project, allows its local plugins."""
+    if allowed:
+        from layerlint.plugins import ALLOW_VARIABLE
+
+        os.environ[ALLOW_VARIABLE] = "1"
+
+
 def _fail(message: str) -> None:
     click.echo(f"layerlint: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
@@ -95,6 +103,13 @@ def main() -> None:
     "-v",
     is_flag=True,
     help="Say on stderr which configuration and root were used and what was skipped.",
+)
+@click.option(
+    "--allow-plugins",
+    is_flag=True,
+    callback=lambda _ctx, _param, value: _allow_plugins(value),
+    expose_value=False,
+    help="Load the rule modules the project's `plugins` setting names (runs the project's code).",
 )
 def check(
     paths: tuple[Path, ...],
@@ -361,7 +376,21 @@ def rules(output_format: str) -> None:
     """List every rule: code, name, default, fixable, summary."""
     from layerlint.docs import rules_table
 
-    click.echo(rules_table(markdown=output_format == "markdown"))
+    try:
+        _load_project_plugins()
+        click.echo(rules_table(markdown=output_format == "markdown"))
+    except UserError as error:
+        _fail(str(error))
+
+
+def _load_project_plugins() -> None:
+    """Installed plugins, and the current project's own when the user allowed them."""
+    from layerlint.config import load_config
+    from layerlint.plugins import installed_rules, plugins_allowed
+
+    installed_rules()
+    if plugins_allowed():
+        load_config(Path.cwd().resolve())
 
 
 @main.command()
@@ -371,6 +400,11 @@ def explain(code: str) -> None:
     from layerlint.docs import explain_rule
     from layerlint.rules import all_rules
 
+    try:
+        _load_project_plugins()
+    except UserError as error:
+        _fail(str(error))
+        return
     rule = all_rules().get(code.strip().upper())
     if rule is None:
         _fail(f"unknown rule code {code!r} (see `layerlint rules`)")
@@ -391,8 +425,20 @@ def explain(code: str) -> None:
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-cache", is_flag=True)
-def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bool) -> None:
-    """Show the layers and the import edges between them."""
+@click.option(
+    "--contracts", is_flag=True, help="Draw the configured contracts instead of the layers."
+)
+@click.option(
+    "--allow-plugins",
+    is_flag=True,
+    callback=lambda _ctx, _param, value: _allow_plugins(value),
+    expose_value=False,
+    help="Load the rule modules the project's `plugins` setting names.",
+)
+def graph(
+    path: Path, output_format: str, config_file: Path | None, no_cache: bool, contracts: bool
+) -> None:
+    """Show the layers (or the contracts) and the import edges between them."""
     try:
         from layerlint.config import load_config
         from layerlint.engine import RunOptions, run
@@ -404,6 +450,11 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
         _fail(str(error))
         return
     assert result.project is not None
+    if contracts:
+        from layerlint.contracts.render import render_contract_graph
+
+        click.echo(render_contract_graph(result.project, output_format))
+        return
     click.echo(render_layer_graph(result.project, output_format))
 
 

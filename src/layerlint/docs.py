@@ -45,7 +45,10 @@ def explain_rule(rule: type[Rule]) -> str:
         for example in examples[:2]:
             for path, source in example.files.items():
                 if not source.strip() or (
-                    len(example.files) > 1 and "# error" not in source and kind == "invalid"
+                    len(example.files) > 1
+                    and "# error" not in source
+                    and kind == "invalid"
+                    and path != "pyproject.toml"
                 ):
                     continue
                 parts.append(f"  # {path}")

@@ -124,7 +124,9 @@ def _load_local(name: str, root: Path, shown: str) -> ModuleType:
     candidates = [base.with_suffix(".py"), base / "__init__.py"]
     path = next((c for c in candidates if c.is_file()), None)
     if path is None:
-        raise ConfigError(shown, "plugins", f"{name!r}: no {name.replace('.', '/')}.py below {root}")
+        raise ConfigError(
+            shown, "plugins", f"{name!r}: no {name.replace('.', '/')}.py below {root}"
+        )
     resolved = path.resolve()
     if not is_within(resolved, root.resolve()):
         raise ConfigError(shown, "plugins", f"{name!r} lies outside the project")
@@ -143,7 +145,9 @@ def _load_local(name: str, root: Path, shown: str) -> ModuleType:
         spec.loader.exec_module(module)
     except Exception as error:
         del sys.modules[private]
-        raise ConfigError(shown, "plugins", f"{name!r} cannot be imported: {_detail(error)}") from None
+        raise ConfigError(
+            shown, "plugins", f"{name!r} cannot be imported: {_detail(error)}"
+        ) from None
     module.__layerlint_source__ = source  # type: ignore[attr-defined]
     return module
 
@@ -174,9 +178,7 @@ def _rules_in(loaded: object, where: str, own_module: str | None = None) -> Iter
         yield item
 
 
-def _register(
-    found: dict[str, type[Rule]], rule: type[Rule], where: str, shown: str = ""
-) -> None:
+def _register(found: dict[str, type[Rule]], rule: type[Rule], where: str, shown: str = "") -> None:
     """Validate a plugin rule and add it; a bad or duplicate code is a configuration error."""
     from layerlint.rules import builtin_rules
     from layerlint.rules.base import FileRule, ProjectRule
@@ -188,7 +190,9 @@ def _register(
         raise ConfigError(shown, key, f"{label}: subclass FileRule or ProjectRule")
     if not isinstance(code, str) or not _CODE.fullmatch(code) or code.startswith("LL"):
         raise ConfigError(
-            shown, key, f"{label}: code {code!r} needs its own prefix and a number (ACME101); LL is layerlint's"
+            shown,
+            key,
+            f"{label}: code {code!r} needs a prefix of its own and a number (ACME101)",
         )
     for attribute in ("name", "message"):
         if not isinstance(getattr(rule, attribute, None), str):
@@ -197,7 +201,9 @@ def _register(
     if code in taken and taken[code] is not rule:
         other = taken[code]
         raise ConfigError(
-            shown, key, f"{label}: duplicate rule code {code} (also {other.__module__}.{other.__qualname__})"
+            shown,
+            key,
+            f"{label}: duplicate rule code {code} (also {other.__module__}.{other.__qualname__})",
         )
     found[code] = rule
     _registry.sources[code] = _identity(rule)

@@ -104,9 +104,7 @@ def _independence(contract: ContractSpec, graph: ImportGraph) -> Iterator[Violat
                 continue
             chain = _chain(contract, graph, edge, target, contract.modules, tails)
             if chain is not None:
-                yield Violation(
-                    contract, tuple(chain), f"{source} must not depend on {target}"
-                )
+                yield Violation(contract, tuple(chain), f"{source} must not depend on {target}")
 
 
 def _forbidden(contract: ContractSpec, graph: ImportGraph) -> Iterator[Violation]:
@@ -153,9 +151,7 @@ def _chain(
     return None if tail is None else [start, *tail]
 
 
-def _interface(
-    contract: ContractSpec, graph: ImportGraph, project: Project
-) -> Iterator[Violation]:
+def _interface(contract: ContractSpec, graph: ImportGraph, project: Project) -> Iterator[Violation]:
     """Imports from outside a package that bypass the names its interface exports."""
     for edge in graph.edges:
         if edge.external or contract.ignored(edge.importer, edge.imported):
@@ -204,6 +200,8 @@ def exported_names(project: Project, module: str) -> frozenset[str]:
         return frozenset(facts.exports)
     names = {imp.alias for imp in facts.imports if not imp.local}
     names |= {cls.name for cls in facts.classes}
-    names |= {fn.name for fn in facts.functions if fn.class_name is None and "<locals>" not in fn.qualname}
+    names |= {
+        fn.name for fn in facts.functions if fn.class_name is None and "<locals>" not in fn.qualname
+    }
     names |= {var for var, _ in facts.assignments}
     return frozenset(name for name in names if not name.startswith("_"))

@@ -20,7 +20,7 @@ _SEGMENT = re.compile(r"\*\*|[A-Za-z0-9_*?]+")
 
 
 def is_module_pattern(pattern: str) -> bool:
-    """Whether ``pattern`` is a dotted name whose segments are names, ``*``/``?`` globs or ``**``."""
+    """Whether ``pattern`` is dotted names, ``*``/``?`` globs or ``**`` segments."""
     return bool(pattern) and all(_SEGMENT.fullmatch(part) for part in pattern.split("."))
 
 

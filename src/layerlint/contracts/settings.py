@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from layerlint.contracts.model import (
     CONTRACT_KINDS,
-    Architecture,
     FORBIDDEN,
     INDEPENDENCE,
     INTERFACE,
+    Architecture,
     ContractSpec,
     ImportException,
     is_module_pattern,
@@ -36,19 +36,25 @@ _REQUIRED: Mapping[str, tuple[str, ...]] = {
     FORBIDDEN: ("source-modules", "forbidden-modules"),
     INTERFACE: ("modules",),
 }
-_LAYER_GLOB_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.*?[]!-")
+_LAYER_GLOB_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.*?[]!-"
+)
 
 
 def parse_contracts(value: object, shown: str) -> tuple[ContractSpec, ...]:
     """The ``contracts`` array of tables, validated."""
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(shown, "contracts", "expected an array of tables ([[tool.layerlint.contracts]])")
+        raise ConfigError(
+            shown, "contracts", "expected an array of tables ([[tool.layerlint.contracts]])"
+        )
     contracts: list[ContractSpec] = []
     names: set[str] = set()
     for index, table in enumerate(value):
         contract = _contract(table, f"contracts[{index}]", shown)
         if contract.name in names:
-            raise ConfigError(shown, f"contracts[{index}].name", f"duplicate contract name {contract.name!r}")
+            raise ConfigError(
+                shown, f"contracts[{index}].name", f"duplicate contract name {contract.name!r}"
+            )
         names.add(contract.name)
         contracts.append(contract)
     return tuple(contracts)
@@ -61,23 +67,35 @@ def _contract(table: Mapping[str, Any], key: str, shown: str) -> ContractSpec:
     key = f"contracts.{name!r}"
     kind = table.get("kind")
     if kind not in CONTRACT_KINDS:
-        raise ConfigError(shown, f"{key}.kind", "expected one of " + ", ".join(map(repr, CONTRACT_KINDS)))
+        raise ConfigError(
+            shown, f"{key}.kind", "expected one of " + ", ".join(map(repr, CONTRACT_KINDS))
+        )
     allowed = (*_COMMON_KEYS, *_KIND_KEYS[kind])
     for option in table:
         if option not in allowed:
             raise ConfigError(
-                shown, f"{key}.{option}", f"unknown key for a {kind} contract (allowed: {', '.join(allowed)})"
+                shown,
+                f"{key}.{option}",
+                f"unknown key for a {kind} contract (allowed: {', '.join(allowed)})",
             )
     for option in _REQUIRED[kind]:
         if option not in table:
             raise ConfigError(shown, f"{key}.{option}", f"required for a {kind} contract")
-    exceptions = parse_import_exceptions(table.get("ignore-imports", []), f"{key}.ignore-imports", shown)
+    exceptions = parse_import_exceptions(
+        table.get("ignore-imports", []), f"{key}.ignore-imports", shown
+    )
     if kind == INDEPENDENCE:
         modules = _patterns(table, "modules", key, shown)
         if len(modules) < 2:
-            raise ConfigError(shown, f"{key}.modules", "name at least two modules that must stay apart")
+            raise ConfigError(
+                shown, f"{key}.modules", "name at least two modules that must stay apart"
+            )
         return ContractSpec(
-            name, kind, modules, indirect=_flag(table, "indirect", True, key, shown), ignore_imports=exceptions
+            name,
+            kind,
+            modules,
+            indirect=_flag(table, "indirect", True, key, shown),
+            ignore_imports=exceptions,
         )
     if kind == FORBIDDEN:
         return ContractSpec(
@@ -92,7 +110,9 @@ def _contract(table: Mapping[str, Any], key: str, shown: str) -> ContractSpec:
     expose = _patterns(table, "expose", key, shown) if "expose" in table else ()
     for exposed in expose:
         if not any(exposed.startswith(m + ".") for m in modules):
-            raise ConfigError(shown, f"{key}.expose", f"{exposed!r} is not inside any of the contract's modules")
+            raise ConfigError(
+                shown, f"{key}.expose", f"{exposed!r} is not inside any of the contract's modules"
+            )
     return ContractSpec(name, kind, modules, expose=expose, ignore_imports=exceptions)
 
 
@@ -103,7 +123,9 @@ def _patterns(table: Mapping[str, Any], option: str, key: str, shown: str) -> tu
     for pattern in value:
         if not is_module_pattern(pattern):
             raise ConfigError(
-                shown, f"{key}.{option}", f"bad module pattern {pattern!r} (dotted names; * and ** as segments)"
+                shown,
+                f"{key}.{option}",
+                f"bad module pattern {pattern!r} (dotted names; * and ** as segments)",
             )
     return tuple(value)
 
@@ -124,12 +146,16 @@ def parse_import_exceptions(value: object, key: str, shown: str) -> tuple[Import
         importer, arrow, imported = text.partition("->")
         importer, imported = importer.strip(), imported.strip()
         if not arrow or not is_module_pattern(importer) or not is_module_pattern(imported):
-            raise ConfigError(shown, key, f'bad entry {text!r} (expected "importer -> imported" module names)')
+            raise ConfigError(
+                shown, key, f'bad entry {text!r} (expected "importer -> imported" module names)'
+            )
         exceptions.append(ImportException(text, importer, imported))
     return tuple(exceptions)
 
 
-def check_layer_table(layers: Sequence[tuple[str, tuple[str, ...]]], builtin: Sequence[str], shown: str) -> None:
+def check_layer_table(
+    layers: Sequence[tuple[str, tuple[str, ...]]], builtin: Sequence[str], shown: str
+) -> None:
     """A bad glob, or a new layer whose name is one edit away from a built-in one."""
     for layer, patterns in layers:
         near = [known for known in builtin if layer != known and _one_edit(layer, known)]
@@ -146,7 +172,12 @@ def check_layer_table(layers: Sequence[tuple[str, tuple[str, ...]]], builtin: Se
 
 
 def _good_layer_glob(pattern: str) -> bool:
-    if not pattern or set(pattern) - _LAYER_GLOB_CHARS or pattern.startswith(".") or pattern.endswith("."):
+    if (
+        not pattern
+        or set(pattern) - _LAYER_GLOB_CHARS
+        or pattern.startswith(".")
+        or pattern.endswith(".")
+    ):
         return False
     depth = 0
     for ch in pattern:
@@ -161,8 +192,14 @@ def _one_edit(a: str, b: str) -> bool:
     if abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] + a[diff[1]] == b[diff[1]] + b[diff[0]]
+        )
     short, long = (a, b) if len(a) < len(b) else (b, a)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 

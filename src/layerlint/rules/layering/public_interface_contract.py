@@ -12,10 +12,10 @@ kind = "interface"
 modules = ["app.billing"]
 """
 
-_BILLING_INIT = '''from app.billing.service import create_invoice
+_BILLING_INIT = """from app.billing.service import create_invoice
 
 __all__ = ["create_invoice"]
-'''
+"""
 
 
 class PublicInterfaceContract(ContractRule):
