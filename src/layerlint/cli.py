@@ -176,6 +176,11 @@ def _check(
 
     cwd = Path.cwd().resolve()
     targets = resolve_targets(paths, cwd)
+    fixing = fix_mode is not None and (fix_mode.fix or fix_mode.diff)
+    if fix_mode is not None and fix_mode.fix and fix_mode.diff:
+        raise UserError("--fix and --diff exclude each other (--diff only shows the fixes)")
+    projects = group_by_project(targets, config_file.resolve() if config_file else None)
+    # After the configurations: their plugins' codes are valid selections too.
     for option, codes in (
         ("--select", select),
         ("--extend-select", extend_select),
@@ -183,10 +188,6 @@ def _check(
     ):
         if codes is not None:
             validate_codes(codes, _option_error(option))
-    fixing = fix_mode is not None and (fix_mode.fix or fix_mode.diff)
-    if fix_mode is not None and fix_mode.fix and fix_mode.diff:
-        raise UserError("--fix and --diff exclude each other (--diff only shows the fixes)")
-    projects = group_by_project(targets, config_file.resolve() if config_file else None)
     if write_baseline is not None and len(projects) > 1:
         raise UserError("--write-baseline: the paths belong to several projects; name one")
     diagnostics: list[Diagnostic] = []
