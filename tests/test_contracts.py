@@ -390,8 +390,13 @@ def test_graph_draws_contracts_with_broken_edges(tmp_path: Path) -> None:
     assert '"app.billing" -> "app.users" [label="features: 1", color=red' in dot
     edges = json.loads(_graph(root, "json"))["edges"]
     assert edges == [
-        {"contract": "features", "from": "app.billing", "to": "app.users", "imports": 1,
-         "broken": True}
+        {
+            "contract": "features",
+            "from": "app.billing",
+            "to": "app.users",
+            "imports": 1,
+            "broken": True,
+        }
     ]
 
 
@@ -416,3 +421,42 @@ def test_changed_contract_is_not_served_from_the_cache(tmp_path: Path) -> None:
     finally:
         os.chdir(cwd)
     assert first.exit_code == 1 and second.exit_code == 0, second.output
+
+
+def test_readme_contracts_snippet(tmp_path: Path) -> None:
+    """The README's contract example is valid and catches what it promises."""
+    import re
+
+    from tests.conftest import REPO
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Contracts\n") : text.index("## Writing your own rules\n")]
+    (config,) = re.findall(r"```toml\n(.*?)```", section, re.S)
+    root = project(
+        tmp_path,
+        config,
+        **{
+            "app/orders/api.py": "from app.users.schemas import UserOut\n",
+            "app/orders/service.py": "\n\nfrom app.shared.auth import current\n",
+            "app/shared/auth.py": "from app.users.models import User\n",
+            "app/users/schemas.py": "class UserOut:\n    pass\n",
+            "app/users/models.py": "class User:\n    pass\n",
+            "app/domain/order.py": "import requests\n",
+            "app/billing/__init__.py": "__all__ = ['pay']\n\ndef pay() -> None:\n    pass\n",
+            "app/billing/tax.py": "RATE = 1\n",
+            "app/users/api.py": "from app.billing.tax import RATE\nfrom app.billing import pay\n",
+        },
+    )
+    assert found(root, "--select", "LL11") == [
+        ("app/domain/order.py", 1, "LL111"),
+        ("app/orders/service.py", 3, "LL110"),
+        ("app/users/api.py", 1, "LL110"),
+        ("app/users/api.py", 1, "LL112"),
+        ("app/users/api.py", 2, "LL110"),
+    ]
+    _, diagnostics, _ = check(root, "--select", "LL110")
+    shown = [d["message"] for d in diagnostics if d["path"] == "app/orders/service.py"]
+    assert shown == [
+        "contract 'features are independent': app.orders must not depend on app.users: "
+        "app.orders.service:3 -> app.shared.auth:1 -> app.users.models"
+    ]

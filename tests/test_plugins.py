@@ -91,7 +91,10 @@ def env(**extra: str) -> dict[str, str]:
 
 
 def run(
-    root: Path, *args: str, environment: Mapping[str, str] | None = None, module: str = "layerlint.cli"
+    root: Path,
+    *args: str,
+    environment: Mapping[str, str] | None = None,
+    module: str = "layerlint.cli",
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", module, *args],
@@ -104,7 +107,9 @@ def run(
     )
 
 
-def findings(root: Path, *args: str, environment: Mapping[str, str] | None = None) -> list[tuple[str, int, str]]:
+def findings(
+    root: Path, *args: str, environment: Mapping[str, str] | None = None
+) -> list[tuple[str, int, str]]:
     result = run(root, "check", "--format", "json", *args, environment=environment)
     assert result.returncode in (0, 1), result.stderr
     diagnostics = json.loads(result.stdout)["diagnostics"]
@@ -193,7 +198,9 @@ def test_changed_plugin_never_serves_stale_results(tmp_path: Path) -> None:
 
 
 def test_crashing_plugin_rule_is_ll000_on_that_file(tmp_path: Path) -> None:
-    crashing = PLUGIN_SOURCE.replace("            ctx.report(node)", "            raise KeyError('boom')")
+    crashing = PLUGIN_SOURCE.replace(
+        "            ctx.report(node)", "            raise KeyError('boom')"
+    )
     root = local_project(tmp_path, plugin=crashing)
     result = run(root, "check", "--format", "json", environment=env(LAYERLINT_ALLOW_PLUGINS="1"))
     assert result.returncode == 3, result.stderr
@@ -205,7 +212,10 @@ def test_crashing_plugin_rule_is_ll000_on_that_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("plugin", "message"),
     [
-        ("import missing_dependency_xyz\n", "'tools.lint_rules' cannot be imported: ModuleNotFoundError"),
+        (
+            "import missing_dependency_xyz\n",
+            "'tools.lint_rules' cannot be imported: ModuleNotFoundError",
+        ),
         (PLUGIN_SOURCE.replace('"ACME101"', '"LL101"'), "needs a prefix of its own"),
         (
             PLUGIN_SOURCE + "\n\nclass Again(NoPrintInServices):\n    code = 'ACME101'\n",
@@ -272,7 +282,10 @@ def test_broken_installed_plugin_is_a_configuration_error(tmp_path: Path) -> Non
     result = run(root, "check", environment=environment)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
-    assert "plugin 'acme'" in result.stderr and "cannot be imported: RuntimeError: bad" in result.stderr
+    assert (
+        "plugin 'acme'" in result.stderr
+        and "cannot be imported: RuntimeError: bad" in result.stderr
+    )
 
 
 def test_installed_and_project_plugin_with_one_code(tmp_path: Path) -> None:

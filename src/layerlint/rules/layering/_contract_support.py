@@ -16,7 +16,7 @@ def project(config: str, **files: str) -> Example:
     File keys use ``__`` for ``/`` (``app__billing__api`` -> ``app/billing/api.py``); every
     folder on the way gets an empty ``__init__.py`` unless the example gives one.
     """
-    sources: dict[str, str] = {"pyproject.toml": "[project]\nname = 'example'\n\n" + config}
+    sources: dict[str, str] = {"pyproject.toml": config.lstrip("\n")}
     for key, source in files.items():
         if key.endswith("____init__"):
             path = key[: -len("____init__")].replace("__", "/") + "/__init__.py"
