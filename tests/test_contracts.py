@@ -230,6 +230,19 @@ def test_interface_violations(tmp_path: Path) -> None:
     ]
 
 
+def test_interface_may_export_a_submodule(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        INTERFACE,
+        **{
+            "app/billing/__init__.py": "from app.billing import service\n\n__all__ = ['service']\n",
+            "app/billing/service.py": "def create() -> None:\n    pass\n",
+            "app/orders/a.py": "from app.billing import service\n",
+        },
+    )
+    assert found(root, "--select", "LL112") == []
+
+
 def test_interface_clean(tmp_path: Path) -> None:
     root = project(
         tmp_path,

@@ -319,3 +319,13 @@ def test_testing_helper_reports_a_wrong_example(tmp_path: Path) -> None:
     from layerlint.rules import all_rules
 
     assert "ACME101" not in all_rules()  # registered for the check only
+
+
+def test_project_plugin_runs_in_worker_processes(tmp_path: Path) -> None:
+    root = local_project(tmp_path)
+    for index in range(30):
+        (root / "app" / "services" / f"s{index}.py").write_text(PLUGIN_SERVICE)
+    found = findings(
+        root, "--jobs", "2", "--no-cache", environment=env(LAYERLINT_ALLOW_PLUGINS="1")
+    )
+    assert len([f for f in found if f[2] == "ACME101"]) == 31

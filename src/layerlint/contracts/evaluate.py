@@ -56,6 +56,8 @@ def evaluate(project: Project) -> Evaluation:
 
 
 def _evaluate(project: Project) -> Evaluation:
+    if not project.architecture.contracts and not project.architecture.layer_exceptions:
+        return Evaluation((), frozenset(), ImportGraph(()))
     graph = ImportGraph.of(project)
     violations: list[Violation] = []
     used: set[ImportException] = set()
@@ -160,7 +162,7 @@ def _interface(contract: ContractSpec, graph: ImportGraph, project: Project) -> 
         if package is None or module_matches(edge.importer, package):
             continue
         interface = _interface_modules(contract, package, edge.imported)
-        if edge.imported not in interface:
+        if edge.imported not in interface and not _exported_submodule(project, edge, interface):
             shown = ", ".join(sorted(interface))
             yield Violation(
                 contract,
@@ -173,6 +175,15 @@ def _interface(contract: ContractSpec, graph: ImportGraph, project: Project) -> 
                 (edge,),
                 f"{edge.name!r} is not exported by {edge.imported}, the interface of {package}",
             )
+
+
+def _exported_submodule(project: Project, edge: Edge, interface: frozenset[str]) -> bool:
+    """``from app.billing import events`` where the interface exports ``events`` itself."""
+    return (
+        edge.written in interface
+        and edge.written_name is not None
+        and edge.written_name in exported_names(project, edge.written)
+    )
 
 
 def _interface_modules(contract: ContractSpec, package: str, imported: str) -> frozenset[str]:

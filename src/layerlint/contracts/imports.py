@@ -28,6 +28,9 @@ class Edge:
     span: Span
     name: str | None = None
     external: bool = False
+    # The import as written: ``from written import written_name``.
+    written: str = ""
+    written_name: str | None = None
 
 
 class ImportGraph:
@@ -102,7 +105,9 @@ def _edges(project: Project) -> Iterable[Edge]:
             if key in seen:
                 continue
             seen.add(key)
-            yield Edge(facts.module, imported, facts.path, imp.span, name, external)
+            yield Edge(
+                facts.module, imported, facts.path, imp.span, name, external, imp.module, imp.name
+            )
 
 
 def render_chain(chain: Sequence[Edge]) -> str:
