@@ -364,6 +364,18 @@ def test_configuration_errors_are_one_line(tmp_path: Path, config: str, message:
     assert stderr.count("\n") == 1 and message in stderr, stderr
 
 
+def test_contract_module_that_matches_nothing(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        FEATURES.replace('"app.users"]', '"app.user"]'),
+        **{"app/billing/api.py": "X = 1\n", "app/users/api.py": "Y = 1\n"},
+    )
+    code, diagnostics, _ = check(root, "--select", "LL114")
+    assert [(d["path"], d["line"], d["message"]) for d in diagnostics] == [
+        ("pyproject.toml", 7, "contract 'features': 'app.user' matches no module")
+    ]
+
+
 def test_builtin_layer_names_may_be_configured(tmp_path: Path) -> None:
     root = project(
         tmp_path,
@@ -457,6 +469,8 @@ def test_readme_contracts_snippet(tmp_path: Path) -> None:
             "app/domain/order.py": "import requests\n",
             "app/billing/__init__.py": "__all__ = ['pay']\n\ndef pay() -> None:\n    pass\n",
             "app/billing/tax.py": "RATE = 1\n",
+            "app/billing/events.py": "class Paid:\n    pass\n",
+            "app/models/user.py": "class User:\n    pass\n",
             "app/users/api.py": "from app.billing.tax import RATE\nfrom app.billing import pay\n",
         },
     )

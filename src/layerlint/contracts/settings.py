@@ -210,6 +210,7 @@ def architecture_of(config: Config) -> Architecture:
     entries += [e.text for e in config.ignore_imports]
     entries += [p for _, patterns in config.layers for p in patterns]
     entries += list(config.src)
+    entries += [p for c in config.contracts for p in (*c.modules, *c.expose)]
     config_path, lines = _entry_lines(config.config_file, config.root, entries)
     return Architecture(
         contracts=config.contracts,
