@@ -370,7 +370,8 @@ def test_contract_module_that_matches_nothing(tmp_path: Path) -> None:
         FEATURES.replace('"app.users"]', '"app.user"]'),
         **{"app/billing/api.py": "X = 1\n", "app/users/api.py": "Y = 1\n"},
     )
-    code, diagnostics, _ = check(root, "--select", "LL114")
+    exit_code, diagnostics, _ = check(root, "--select", "LL114")
+    assert exit_code == 1
     assert [(d["path"], d["line"], d["message"]) for d in diagnostics] == [
         ("pyproject.toml", 7, "contract 'features': 'app.user' matches no module")
     ]
