@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from tests.conftest import MakeProject
 from tests.test_cli import SERVICE_WITH_HTTP, invoke
 
-from layerlint.collect import FileInput, collect
+from layerlint.collect import collect
 from layerlint.config import parse_config
 from layerlint.engine import RunOptions, run
+from layerlint.file_context import FileInput
 from layerlint.rules.fastapi.blocking_call_in_async import BlockingCallInAsync
 from layerlint.rules.layering.http_exception_in_service import HttpExceptionInService
 from layerlint.workers import build_file_rules
@@ -74,14 +75,14 @@ def test_unreadable_file_is_ll001(
     )
     import layerlint.engine
 
-    original = layerlint.engine.read_project_file
+    original = layerlint.engine.read_regular_file
 
-    def guarded(path: Path, root: Path, limit: int | None = None) -> bytes:
+    def guarded(path: Path) -> bytes:
         if path.name == "secret.py":
             raise PermissionError(13, "Permission denied")
-        return original(path, root, limit)
+        return original(path)
 
-    monkeypatch.setattr(layerlint.engine, "read_project_file", guarded)
+    monkeypatch.setattr(layerlint.engine, "read_regular_file", guarded)
     result = run(parse_config({}, root), RunOptions(use_cache=False, jobs=1))
     found = {(d.path, d.code, d.message) for d in result.diagnostics}
     assert ("app/secret.py", "LL001", "cannot read file: Permission denied") in found

@@ -48,11 +48,11 @@ from layerlint.facts import (
     ReturnFact,
     Value,
 )
+from layerlint.file_context import FileContext
 from layerlint.project import ClassRef, FunctionRef, Project
 from layerlint.rules.base import (
     Default,
     Example,
-    FileContext,
     FileRule,
     Finding,
     Fix,

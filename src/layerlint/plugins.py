@@ -116,8 +116,6 @@ def activate_plugins(names: Sequence[str], root: Path, shown: str) -> None:
 
 def _load_local(name: str, root: Path, shown: str) -> ModuleType:
     """Import ``name`` from its file below ``root`` under a name private to that root."""
-    from layerlint.safe_paths import is_within
-
     if not _MODULE.fullmatch(name):
         raise ConfigError(shown, "plugins", f"{name!r} is not a dotted module name")
     base = root.joinpath(*name.split("."))
@@ -128,7 +126,7 @@ def _load_local(name: str, root: Path, shown: str) -> ModuleType:
             shown, "plugins", f"{name!r}: no {name.replace('.', '/')}.py below {root}"
         )
     resolved = path.resolve()
-    if not is_within(resolved, root.resolve()):
+    if not resolved.is_relative_to(root.resolve()):
         raise ConfigError(shown, "plugins", f"{name!r} lies outside the project")
     digest = hashlib.blake2b(str(root.resolve()).encode(), digest_size=6).hexdigest()
     private = f"_layerlint_plugin_{digest}_{name.replace('.', '__')}"

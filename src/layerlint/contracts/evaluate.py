@@ -203,12 +203,13 @@ def _interface_modules(contract: ContractSpec, package: str, imported: str) -> f
 
 
 def exported_names(project: Project, module: str) -> frozenset[str]:
-    """``__all__`` when the module defines it, else its public top-level names."""
+    """``__all__`` when the module defines it as a literal, else its public top-level names."""
     facts = project.modules.get(module)
     if facts is None:
         return frozenset()
-    if facts.exports is not None:
-        return frozenset(facts.exports)
+    for var, value in facts.assignments:
+        if var == "__all__" and value.kind == "list":
+            return frozenset(str(e.literal) for e in value.elements if e.kind == "str")
     names = {imp.alias for imp in facts.imports if not imp.local}
     names |= {cls.name for cls in facts.classes}
     names |= {

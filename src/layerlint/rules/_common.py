@@ -11,8 +11,9 @@ import re
 import libcst as cst
 
 from layerlint.expressions import assigned_names, small_statements
-from layerlint.facts import ModuleFacts
-from layerlint.project import PYDANTIC_BASES, SESSION, Project
+from layerlint.facts import Dotted, ModuleFacts
+from layerlint.file_context import FileContext
+from layerlint.project import PYDANTIC_BASES, SESSION, FunctionRef, Project
 
 # -- paths ----------------------------------------------------------------------------
 
@@ -56,6 +57,15 @@ def module_assigns_revision(module: cst.Module) -> bool:
     """The file-rule twin of :func:`assigns_revision` (top-level statements only)."""
     names = {target.value for target, _ in assigned_names(small_statements(module.body))}
     return "revision" in names and "down_revision" in names
+
+
+def is_migration_code(ctx: FileContext, module: cst.Module) -> bool:
+    """A revision (by its layer or what it assigns) or Alembic's own tooling (``env.py``)."""
+    return (
+        ctx.layer == "migrations"
+        or is_migration_tooling_path(ctx.path)
+        or module_assigns_revision(module)
+    )
 
 
 # -- secret names ---------------------------------------------------------------------
@@ -188,6 +198,13 @@ ASYNC_SESSION_MAKERS = frozenset(
     }
 )
 SESSION_MAKERS = SYNC_SESSION_MAKERS | ASYNC_SESSION_MAKERS
+
+
+def is_session(project: Project, ref: FunctionRef, receiver: Dotted) -> bool:
+    """The receiver's inferred type in ``ref`` is a SQLAlchemy/SQLModel session (or connection)."""
+    if not receiver or receiver[0] == "?":
+        return False
+    return project.type_of(ref, receiver) == SESSION
 
 
 # -- models ---------------------------------------------------------------------------

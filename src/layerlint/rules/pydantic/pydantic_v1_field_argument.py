@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from layerlint.expressions import bool_literal
 from layerlint.rules.base import Example, FileRule, Fix, Fixability
-from layerlint.rules.pydantic._support import SEED_V2, bool_literal, keywords, rename
+from layerlint.rules.pydantic._support import SEED_V2, keywords, rename
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 FIELD_RENAMES: Mapping[str, str] = {
@@ -152,7 +153,7 @@ class PydanticV1FieldArgument(FileRule):
         ),
     )
 
-    def visit_Call(self, node: cst.Call, ctx: FileRuleContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         found = [
             arg
             for arg in node.args

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import bool_literal, dotted_name
 from layerlint.facts import Dotted
 from layerlint.rules.base import Example, FileRule, Fix, Fixability
 from layerlint.rules.pydantic._support import (
@@ -17,7 +17,6 @@ from layerlint.rules.pydantic._support import (
     CLASSMETHOD_RENAMES,
     METHOD_RENAMES,
     Qualify,
-    bool_literal,
     drop_item,
     first_string,
     plain_args,
@@ -27,7 +26,7 @@ from layerlint.rules.pydantic._support import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 Replacement = tuple[cst.CSTNode, cst.CSTNode]
@@ -472,7 +471,7 @@ class PydanticV1Validator(FileRule):
         ),
     )
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileRuleContext) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
         found = [(decorator, _decorator_target(decorator, ctx)) for decorator in node.decorators]
         only_validators = all(
             qualified in _VALIDATORS or qualified in _V2_VALIDATORS or qualified == "classmethod"
@@ -489,7 +488,7 @@ class PydanticV1Validator(FileRule):
             )
             ctx.report(decorator, message, fix=validator_fix(context, ctx.qualified_name))
 
-    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileRuleContext) -> None:
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
         for decorator in node.decorators:
             dotted, qualified = _decorator_target(decorator, ctx)
             if qualified in _VALIDATORS:
@@ -499,7 +498,7 @@ class PydanticV1Validator(FileRule):
                 ctx.report(decorator, message)
 
 
-def _decorator_target(decorator: cst.Decorator, ctx: FileRuleContext) -> tuple[Dotted, str]:
+def _decorator_target(decorator: cst.Decorator, ctx: FileContext) -> tuple[Dotted, str]:
     """The decorator's dotted spelling and what it resolves to (``""`` if unknown)."""
     expression = decorator.decorator
     if isinstance(expression, cst.Call):
