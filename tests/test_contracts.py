@@ -168,6 +168,16 @@ def test_forbidden_third_party_direct_and_indirect(tmp_path: Path) -> None:
     )
 
 
+def test_messages_name_the_modules_a_glob_matched(tmp_path: Path) -> None:
+    config = DOMAIN.replace('["app.domain", "app.models"]', '["app.*.models"]')
+    root = project(tmp_path, config, **{"app/billing/models.py": "import requests\n"})
+    _, diagnostics, _ = check(root, "--select", "LL111")
+    assert [d["message"] for d in diagnostics] == [
+        "contract 'pure domain': app.billing.models must not import requests: "
+        "app.billing.models:1 -> requests"
+    ]
+
+
 def test_forbidden_allow_indirect_imports(tmp_path: Path) -> None:
     root = project(
         tmp_path,

@@ -86,6 +86,19 @@ def _evaluate(project: Project) -> Evaluation:
     return Evaluation(tuple(violations), frozenset(used), graph)
 
 
+def _shown(module: str, pattern: str) -> str:
+    """The module a pattern names on the way to ``module`` (``dispatch.*.models`` ->
+    ``dispatch.auth.models``), so a message names real modules."""
+    if not any(ch in pattern for ch in "*?"):
+        return pattern
+    parts = module.split(".")
+    for cut in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:cut])
+        if module_matches(prefix, pattern):
+            return prefix
+    return pattern
+
+
 def _member(module: str, patterns: tuple[str, ...]) -> str | None:
     """The first pattern naming ``module`` (the package it belongs to in the contract)."""
     for pattern in patterns:
@@ -121,7 +134,8 @@ def _forbidden(contract: ContractSpec, graph: ImportGraph) -> Iterator[Violation
                 continue
             chain = _chain(contract, graph, edge, target, contract.modules, tails)
             if chain is not None:
-                yield Violation(contract, tuple(chain), f"{source} must not import {target}")
+                problem = f"{_shown(edge.importer, source)} must not import {target}"
+                yield Violation(contract, tuple(chain), problem)
 
 
 def _chain(
