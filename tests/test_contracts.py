@@ -498,3 +498,27 @@ def test_readme_contracts_snippet(tmp_path: Path) -> None:
         "contract 'features are independent': app.orders must not depend on app.users: "
         "app.orders.service:3 -> app.shared.auth:1 -> app.users.models"
     ]
+
+
+def test_graph_with_a_config_elsewhere_draws_the_checked_project(tmp_path: Path) -> None:
+    (tmp_path / "app_project").mkdir()
+    root = project(
+        tmp_path / "app_project",
+        "",
+        **{
+            "app/billing/api.py": "from app.users.models import User\n",
+            "app/users/models.py": "class User:\n    pass\n",
+        },
+    )
+    settings = tmp_path / "contracts.toml"
+    settings.write_text("[tool.layerlint]\n" + FEATURES)
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(
+            main, ["graph", "--no-cache", "--contracts", "--config", str(settings), "."]
+        )
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    assert "broken: features" in result.stdout

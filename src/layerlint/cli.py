@@ -445,7 +445,11 @@ def graph(
         from layerlint.engine import RunOptions, run
         from layerlint.layer_diagram import render_layer_graph
 
-        config = load_config(path.resolve(), config_file.resolve() if config_file else None)
+        # As in `check`: --config chooses the settings, the path chooses the project.
+        root = path.resolve() if config_file is not None and path.is_dir() else None
+        config = load_config(
+            path.resolve(), config_file.resolve() if config_file else None, root=root
+        )
         result = run(config, RunOptions(use_cache=not no_cache, select=("LL1",)), need_project=True)
     except UserError as error:
         _fail(str(error))
