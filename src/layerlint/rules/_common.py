@@ -59,6 +59,11 @@ def module_assigns_revision(module: cst.Module) -> bool:
     return "revision" in names and "down_revision" in names
 
 
+def is_migration_file(layer: str | None, module: cst.Module) -> bool:
+    """The file-rule twin of :func:`is_migration_module`."""
+    return layer == "migrations" or module_assigns_revision(module)
+
+
 def is_migration_code(ctx: FileContext, module: cst.Module) -> bool:
     """A revision (by its layer or what it assigns) or Alembic's own tooling (``env.py``)."""
     return (
@@ -145,6 +150,10 @@ _NOT_SECRET_WORDS = frozenset(
     }
 )
 _HASH_WORDS = frozenset({"HASH", "HASHED"})
+# A name that starts like these is a flag about a secret (``has_password``), not one.
+_FLAG_PREFIXES = frozenset(
+    {"HAS", "IS", "CAN", "SHOULD", "NEEDS", "REQUIRE", "REQUIRES", "ALLOW", "ALLOWS", "USE"}
+)
 
 
 def normalize_name(name: str) -> str:
@@ -161,7 +170,10 @@ def is_secret_name(name: str, *, hashes_count: bool = False) -> bool:
     upper = normalize_name(name)
     if not (upper in _SECRET_EXACT or upper.endswith(_SECRET_SUFFIXES)):
         return False
-    words = set(upper.split("_"))
+    parts = upper.split("_")
+    if parts[0] in _FLAG_PREFIXES:
+        return False
+    words = set(parts)
     if hashes_count:
         words -= _HASH_WORDS
     return not (words & _NOT_SECRET_WORDS)

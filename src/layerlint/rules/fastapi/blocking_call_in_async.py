@@ -10,6 +10,8 @@ from layerlint.expressions import dotted_name
 from layerlint.file_context import FileContext
 from layerlint.rules._common import SYNC_SESSIONS, is_test_path
 from layerlint.rules.base import Example, FileRule, OptionValue
+from layerlint.rules.fastapi._blocking_through_calls import BlockingCallThroughHelpers
+from layerlint.rules.fastapi._support import REQUEST_LAYERS, SESSION_IO
 
 _BLOCKING_FUNCTIONS = frozenset(
     {
@@ -28,22 +30,16 @@ _BLOCKING_FUNCTIONS = frozenset(
 _BLOCKING_MODULES = ("requests.",)
 
 
-_SESSION_IO = frozenset(
-    {"execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "query", "exec", "merge"}
-)
-
-
-# Code that serves requests; a blocking call in an async CLI command harms no one.
-_REQUEST_LAYERS = frozenset({"routes", "controllers", "dependencies", "services", "repositories"})
-
-
 class BlockingCallInAsync(FileRule):
     """A blocking call inside ``async def``.
 
     **What it does:** flags, directly inside an ``async def``, calls that block the
     thread: ``time.sleep``, ``requests.*``, ``urllib.request.urlopen``,
     ``subprocess.run``/``call``/``check_output``, ``os.system``, the built-in ``open()``,
-    and I/O methods of a synchronous SQLAlchemy/SQLModel ``Session`` parameter. Calls in
+    and I/O methods of a synchronous SQLAlchemy/SQLModel ``Session`` parameter. It also
+    flags a call from ``async def`` to a plain ``def`` of the project (a repository
+    method, a helper) that runs a session query itself or one call further down
+    (``session.execute()`` whose result it uses, or ``session.query()``). Calls in
     a nested ``def`` or ``lambda`` (as handed to ``run_in_executor``/``to_thread``),
     test files, and code outside the request-serving layers (routes, controllers,
     dependencies, services, repositories: an async CLI command may block) are left alone.
@@ -59,6 +55,7 @@ class BlockingCallInAsync(FileRule):
 
     code = "LL205"
     name = "blocking-call-in-async"
+    project_half = BlockingCallThroughHelpers
     message = (
         "blocking call `{call}` inside `async def`; await an async equivalent or run it in a thread"
     )
@@ -73,6 +70,29 @@ class BlockingCallInAsync(FileRule):
         "    async with httpx.AsyncClient() as client:\n        response = await client.get(url)\n"
         "    async with aiofiles.open('x') as handle:\n        await handle.read()\n    return response.content\n",
         "from sqlalchemy.ext.asyncio import AsyncSession\n\nasync def load(session: AsyncSession) -> None:\n    await session.execute('select 1')\n",
+        Example(
+            {
+                "app/repositories/items.py": (
+                    "from sqlalchemy.ext.asyncio import AsyncSession\n"
+                    "from sqlalchemy.orm import Session\n"
+                    "def names_query(session: AsyncSession):\n"
+                    "    return session.execute('select name from item')\n"
+                    "def names(session: Session) -> list[str]:\n"
+                    "    return [row.name for row in session.execute('select name from item')]\n"
+                ),
+                "app/routes/items.py": (
+                    "from fastapi import APIRouter, Depends\n"
+                    "from fastapi.concurrency import run_in_threadpool\n"
+                    "from sqlalchemy.orm import Session\n"
+                    "from app.repositories.items import names, names_query\n"
+                    "router = APIRouter()\n"
+                    "@router.get('/items')\n"
+                    "async def items(session: Session = Depends()) -> list[str]:\n"
+                    "    await names_query(session)\n"
+                    "    return await run_in_threadpool(names, session)\n"
+                ),
+            }
+        ),
     )
     invalid = (
         "import time\nimport requests\n\nasync def slow(url: str) -> None:\n"
@@ -83,6 +103,34 @@ class BlockingCallInAsync(FileRule):
         Example(
             {
                 "app/services/mail.py": "from time import sleep as pause\n\nasync def retry() -> None:\n    pause(0.5)  # error\n"
+            }
+        ),
+        Example(
+            {
+                "app/repositories/items.py": (
+                    "from sqlalchemy.orm import Session\n"
+                    "class ItemRepository:\n"
+                    "    def __init__(self, session: Session) -> None:\n"
+                    "        self.session = session\n"
+                    "    def names(self) -> list[str]:\n"
+                    "        rows = self.session.execute('select name from item')\n"
+                    "        return [row.name for row in rows]\n"
+                ),
+                "app/routes/items.py": (
+                    "from fastapi import APIRouter, Depends\n"
+                    "from sqlalchemy.orm import Session\n"
+                    "from app.repositories.items import ItemRepository\n"
+                    "router = APIRouter()\n"
+                    "def count(session: Session) -> int:\n"
+                    "    repo = ItemRepository(session)\n"
+                    "    return len(repo.names())\n"
+                    "@router.get('/items')\n"
+                    "async def items(repo: ItemRepository = Depends()) -> list[str]:\n"
+                    "    return repo.names()  # error\n"
+                    "@router.get('/count')\n"
+                    "async def total(session: Session = Depends()) -> int:\n"
+                    "    return count(session)  # error\n"
+                ),
             }
         ),
     )
@@ -107,7 +155,7 @@ class BlockingCallInAsync(FileRule):
         function = ctx.enclosing_function
         if function is None or function.asynchronous is None:
             return
-        if ctx.layer not in _REQUEST_LAYERS or is_test_path(ctx.path):
+        if ctx.layer not in REQUEST_LAYERS or is_test_path(ctx.path):
             return
         if id(node) in self._awaited:
             return  # an awaited call is asynchronous whatever its receiver looks like
@@ -131,7 +179,7 @@ class BlockingCallInAsync(FileRule):
             if qualified in _BLOCKING_FUNCTIONS or qualified.startswith(_BLOCKING_MODULES):
                 return ".".join(dotted) + "()"
             return None
-        if len(dotted) == 2 and dotted[1] in _SESSION_IO:
+        if len(dotted) == 2 and dotted[1] in SESSION_IO:
             annotation = _param_annotation(function, dotted[0])
             if annotation is not None and ctx.qualified_name(annotation) in SYNC_SESSIONS:
                 return ".".join(dotted) + "()"
