@@ -20,9 +20,12 @@ _EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>LL\d{3}(?:\s*,\s*LL\d{3})*)")
 
 
 def expected_annotations(root: Path) -> set[tuple[str, int, str]]:
-    """(path, line, code) for every ``# expect: LLxxx`` comment of a fixture project."""
+    """(path, line, code) for every ``# expect: LLxxx`` comment of a fixture project
+    (in its Python files and, for findings about the configuration, its pyproject.toml)."""
     found: set[tuple[str, int, str]] = set()
-    for path in sorted(root.rglob("*.py")):
+    for path in [*sorted(root.rglob("*.py")), root / "pyproject.toml"]:
+        if not path.is_file():
+            continue
         relative = path.relative_to(root).as_posix()
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             match = _EXPECT.search(line)

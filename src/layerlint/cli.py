@@ -29,6 +29,14 @@ EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "text")
 
 
+def _allow_plugins(allowed: bool) -> None:
+    """``--allow-plugins``: the user, not the checked project, allows its local plugins."""
+    if allowed:
+        from layerlint.plugins import ALLOW_VARIABLE
+
+        os.environ[ALLOW_VARIABLE] = "1"
+
+
 def _fail(message: str) -> None:
     click.echo(f"layerlint: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
@@ -115,6 +123,13 @@ def main() -> None:
     is_flag=True,
     help="Say on stderr which configuration, root and layers were used, what was skipped,"
     " cache hits and timings.",
+)
+@click.option(
+    "--allow-plugins",
+    is_flag=True,
+    callback=lambda _ctx, _param, value: _allow_plugins(value),
+    expose_value=False,
+    help="Load the rule modules the project's `plugins` setting names (runs the project's code).",
 )
 def check(
     paths: tuple[Path, ...],
@@ -244,6 +259,11 @@ def _check(
     view = view or View(output_format, output)
     cwd = Path.cwd().resolve()
     targets = [stdin_target(stdin.shown, stdin.path)] if stdin else resolve_targets(paths, cwd)
+    fixing = fix_mode is not None and (fix_mode.fix or fix_mode.diff)
+    if fix_mode is not None and fix_mode.fix and fix_mode.diff:
+        raise UserError("--fix and --diff exclude each other (--diff only shows the fixes)")
+    projects = group_by_project(targets, config_file.resolve() if config_file else None)
+    # After the configurations: their plugins' codes are valid selections too.
     for option, codes in (
         ("--select", select),
         ("--extend-select", extend_select),
@@ -251,10 +271,6 @@ def _check(
     ):
         if codes is not None:
             validate_codes(codes, _option_error(option))
-    fixing = fix_mode is not None and (fix_mode.fix or fix_mode.diff)
-    if fix_mode is not None and fix_mode.fix and fix_mode.diff:
-        raise UserError("--fix and --diff exclude each other (--diff only shows the fixes)")
-    projects = group_by_project(targets, config_file.resolve() if config_file else None)
     if write_baseline is not None and len(projects) > 1:
         raise UserError("--write-baseline: the paths belong to several projects; name one")
     diagnostics: list[Diagnostic] = []
@@ -570,7 +586,21 @@ def rules(output_format: str) -> None:
     """List every rule: code, name, default, fixable, summary."""
     from layerlint.docs import rules_table
 
-    click.echo(rules_table(markdown=output_format == "markdown"))
+    try:
+        _load_project_plugins()
+        click.echo(rules_table(markdown=output_format == "markdown"))
+    except UserError as error:
+        _fail(str(error))
+
+
+def _load_project_plugins() -> None:
+    """Installed plugins, and the current project's own when the user allowed them."""
+    from layerlint.config import load_config
+    from layerlint.plugins import installed_rules, plugins_allowed
+
+    installed_rules()
+    if plugins_allowed():
+        load_config(Path.cwd().resolve())
 
 
 @main.command(short_help="Explain a rule: rationale, examples, options.")
@@ -580,6 +610,11 @@ def explain(code: str) -> None:
     from layerlint.docs import explain_rule
     from layerlint.rules import all_rules
 
+    try:
+        _load_project_plugins()
+    except UserError as error:
+        _fail(str(error))
+        return
     rule = all_rules().get(code.strip().upper())
     if rule is None:
         _fail(f"unknown rule code {code!r} (see `layerlint rules`)")
@@ -600,19 +635,40 @@ def explain(code: str) -> None:
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-cache", is_flag=True)
-def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bool) -> None:
-    """Show the layers and the import edges between them."""
+@click.option(
+    "--contracts", is_flag=True, help="Draw the configured contracts instead of the layers."
+)
+@click.option(
+    "--allow-plugins",
+    is_flag=True,
+    callback=lambda _ctx, _param, value: _allow_plugins(value),
+    expose_value=False,
+    help="Load the rule modules the project's `plugins` setting names.",
+)
+def graph(
+    path: Path, output_format: str, config_file: Path | None, no_cache: bool, contracts: bool
+) -> None:
+    """Show the layers (or the contracts) and the import edges between them."""
     try:
         from layerlint.config import load_config
         from layerlint.engine import RunOptions, run
         from layerlint.layer_diagram import render_layer_graph
 
-        config = load_config(path.resolve(), config_file.resolve() if config_file else None)
+        # As in `check`: --config chooses the settings, the path chooses the project.
+        root = path.resolve() if config_file is not None and path.is_dir() else None
+        config = load_config(
+            path.resolve(), config_file.resolve() if config_file else None, root=root
+        )
         result = run(config, RunOptions(use_cache=not no_cache, select=("LL1",)), need_project=True)
     except UserError as error:
         _fail(str(error))
         return
     assert result.project is not None
+    if contracts:
+        from layerlint.contracts.render import render_contract_graph
+
+        click.echo(render_contract_graph(result.project, output_format))
+        return
     click.echo(render_layer_graph(result.project, output_format))
 
 

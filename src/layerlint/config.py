@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from layerlint.contracts.model import ContractSpec, ImportException
 from layerlint.errors import ConfigError
+from layerlint.plugins import plugin_fingerprint
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,8 +31,10 @@ LIST_KEYS = (
     "extend-ignore",
     "exclude",
     "extend-exclude",
+    "ignore-imports",
+    "plugins",
 )
-TABLE_KEYS = ("per-file-ignores", "layers", "contract", "rules")
+TABLE_KEYS = ("per-file-ignores", "layers", "contract", "contracts", "rules")
 STRING_KEYS = ("baseline", "cache-dir", "extend")
 # The major version of a framework the project uses, when detection from its
 # requirements is wrong or impossible (see declared_versions.py).
@@ -60,6 +64,11 @@ class Config:
     layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     contract: tuple[tuple[str, tuple[str, ...]], ...] = ()
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = field(default=())
+    # Architecture contracts and the layer contract's known exceptions (contracts/).
+    contracts: tuple[ContractSpec, ...] = ()
+    ignore_imports: tuple[ImportException, ...] = ()
+    # Project-local rule modules (loaded only when the user allows plugins; plugins.py).
+    plugins: tuple[str, ...] = ()
     pydantic_version: int | None = None
     sqlalchemy_version: int | None = None
 
@@ -73,7 +82,12 @@ class Config:
     def analysis_hash(self) -> str:
         """Hash of every setting that changes the per-file pass (the cache key part)."""
         payload = json.dumps(
-            {"src": self.src, "layers": self.layers, "rules": self.rule_options},
+            {
+                "src": self.src,
+                "layers": self.layers,
+                "rules": self.rule_options,
+                "plugins": plugin_fingerprint(),
+            },
             sort_keys=True,
             default=str,
         )
@@ -178,7 +192,13 @@ def _read_table(path: Path, required: bool) -> Mapping[str, Any]:
 
 def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None) -> Config:
     """Validate a ``[tool.layerlint]`` table; raise ConfigError naming the bad key."""
+    from layerlint.contracts.settings import (
+        check_layer_table,
+        parse_contracts,
+        parse_import_exceptions,
+    )
     from layerlint.layers import DEFAULT_CONTRACT
+    from layerlint.plugins import activate_plugins
     from layerlint.rules import all_rules
     from layerlint.selection import validate_codes
 
@@ -187,6 +207,7 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
         if key not in KNOWN_KEYS:
             raise ConfigError(shown, key, "unknown key (allowed: " + ", ".join(KNOWN_KEYS) + ")")
     lists = {key: _string_list(table, key, shown) for key in LIST_KEYS if key in table}
+    activate_plugins(lists.get("plugins", ()), root, shown)
     for key in ("select", "extend-select", "ignore", "extend-ignore"):
         if key in lists:
             validate_codes(lists[key], _config_error(shown, key))
@@ -208,6 +229,11 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
 
     per_file = _per_file_ignores(table.get("per-file-ignores", {}), shown)
     layers = _layer_table(table.get("layers", {}), "layers", shown)
+    check_layer_table(layers, tuple(DEFAULT_CONTRACT), shown)
+    contracts = parse_contracts(table.get("contracts", []), shown)
+    ignore_imports = parse_import_exceptions(
+        table.get("ignore-imports", []), "ignore-imports", shown
+    )
     known_layers = set(DEFAULT_CONTRACT) | {name for name, _ in layers}
     contract = _layer_table(table.get("contract", {}), "contract", shown)
     for layer, allowed in contract:
@@ -233,6 +259,9 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
         layers=layers,
         contract=contract,
         rule_options=rule_options,
+        contracts=contracts,
+        ignore_imports=ignore_imports,
+        plugins=lists.get("plugins", ()),
         pydantic_version=table.get("pydantic-version"),
         sqlalchemy_version=table.get("sqlalchemy-version"),
     )

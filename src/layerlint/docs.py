@@ -57,7 +57,10 @@ def explain_rule(rule: type[Rule]) -> str:
         for example in examples[:2]:
             for path, source in example.files.items():
                 if not source.strip() or (
-                    len(example.files) > 1 and "# error" not in source and kind == "invalid"
+                    len(example.files) > 1
+                    and "# error" not in source
+                    and kind == "invalid"
+                    and path != "pyproject.toml"
                 ):
                     continue
                 parts.append(f"  # {path}")
@@ -98,11 +101,19 @@ def rules_page() -> str:
         for kind, title in (("invalid", "Flagged"), ("valid", "Not flagged")):
             for example in rule.examples(kind)[:2]:
                 for path, source in example.files.items():
-                    if kind == "invalid" and "# error" not in source:
+                    if kind == "invalid" and "# error" not in source and path != "pyproject.toml":
                         continue
                     if kind == "valid" and len(example.files) > 1 and not source.strip():
                         continue
-                    parts += ["", f"{title} (`{path}`):", "", "```python", source.rstrip(), "```"]
+                    language = "toml" if path.endswith(".toml") else "python"
+                    parts += [
+                        "",
+                        f"{title} (`{path}`):",
+                        "",
+                        f"```{language}",
+                        source.rstrip(),
+                        "```",
+                    ]
     return "\n".join(parts) + "\n"
 
 

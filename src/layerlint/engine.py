@@ -11,7 +11,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from layerlint import notices
@@ -28,6 +27,7 @@ from layerlint.cache import (
 from layerlint.cache_key import cache_key
 from layerlint.collect import INTERNAL_ERROR_CODE, collect
 from layerlint.config import Config
+from layerlint.contracts.settings import architecture_key, architecture_of
 from layerlint.declared_versions import gated_codes
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
 from layerlint.discovery import SourceFile, discover, module_name, source_roots
@@ -35,6 +35,7 @@ from layerlint.facts import ModuleFacts
 from layerlint.file_context import FileInput
 from layerlint.layers import Contract, LayerMap
 from layerlint.parsing import SYNTAX_ERROR_CODE
+from layerlint.plugins import activate_plugins, plugin_fingerprint
 from layerlint.project import Project
 from layerlint.rules import all_rules, project_rules
 from layerlint.rules._common import is_migration_module
@@ -333,7 +334,9 @@ def analyse(
     """The expensive part: facts for every file, the project graph, the project rules."""
     facts = collect_all(states, config, options.use_cache, options.jobs, progress, stats)
     layers = {state.info.module: state.info.layer for state in states}
-    project = Project(facts, layers, Contract.build(config.contract, layers.values()))
+    project = Project(
+        facts, layers, Contract.build(config.contract, layers.values()), architecture_of(config)
+    )
     active = [r(config.options_for(r.code)) for r in project_rules() if r.code in enabled]
     diagnostics: list[Diagnostic] = [d for f in facts for d in f.diagnostics]
     diagnostics.extend(run_project_rules(project, active, fix_sink))
@@ -349,6 +352,7 @@ def run(
     fix_sink: FixSink | None = None,
 ) -> RunResult:
     """Analyse the whole project under ``config.root``; report the selected paths."""
+    activate_plugins(config.plugins, config.root, str(config.config_file or "<config>"))
     skipped: list[tuple[str, str]] = []
     stats: dict[str, float] = {}
     started = time.perf_counter()
@@ -364,6 +368,8 @@ def run(
     key = run_key(
         config.analysis_hash(),
         config.contract,
+        architecture_key(config),
+        plugin_fingerprint(),
         sorted(code for code in enabled if code in _project_codes()),
         [(s.info.path, s.info.module, s.info.layer, s.digest, s.error) for s in states],
     )
@@ -466,6 +472,5 @@ def report_diagnostics(
     )
 
 
-@cache
 def _project_codes() -> frozenset[str]:
     return frozenset(rule.code for rule in project_rules())

@@ -345,6 +345,11 @@ class LayerMap:
         return decide_layer(relative_path, self.evidence, markers)
 
 
+def module_matches_layer_pattern(module: str, pattern: str) -> bool:
+    """Whether a ``[tool.layerlint.layers]`` pattern (prefix or glob) names ``module``."""
+    return _module_matches(module, pattern)
+
+
 def _module_matches(module: str, pattern: str) -> bool:
     if any(ch in pattern for ch in "*?["):
         return fnmatch.fnmatchcase(module, pattern) or fnmatch.fnmatchcase(module, pattern + ".*")

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from layerlint.contracts.model import Architecture
 from layerlint.facts import (
     CallFact,
     ClassFact,
@@ -191,12 +192,15 @@ class Project:
         modules: Iterable[ModuleFacts],
         layers: Mapping[str, str | None],
         contract: Contract,
+        architecture: Architecture | None = None,
     ) -> None:
         self.modules: dict[str, ModuleFacts] = {}
         for facts in modules:
             self.modules.setdefault(facts.module, facts)
         self.layers = dict(layers)
         self.contract = contract
+        # Contracts beyond the layers, exceptions and the layer settings (contracts/).
+        self.architecture = architecture or Architecture()
         self._class_kind_memo: dict[str, frozenset[str]] = {}
         # Name resolution is pure over the facts and asked for ~100k times on a large
         # project: memoised per Project.

@@ -17,8 +17,14 @@ def validate_codes(codes: Iterable[str], error: Callable[[str], Exception]) -> N
 
     known = all_rules()
     for code in codes:
-        if not code.startswith("LL") or not any(k.startswith(code) for k in known):
+        if not code or not any(k.startswith(code) for k in known):
             raise error(f"unknown rule code or prefix {code!r} (see `layerlint rules`)")
+
+
+def default_selection(rules: Mapping[str, type[Rule]]) -> list[str]:
+    """``LL`` and the prefix of every plugin's codes (``ACME`` for ``ACME101``)."""
+    prefixes = {code.rstrip("0123456789") for code in rules}
+    return ["LL", *sorted(prefixes - {"LL"})]
 
 
 def selected_codes(
@@ -29,7 +35,7 @@ def selected_codes(
 ) -> frozenset[str]:
     """Codes enabled by select / extend-select minus ignore (longest match wins)."""
     chosen: set[str] = set()
-    selectors = list(select) if select is not None else ["LL"]
+    selectors = list(select) if select is not None else default_selection(rules)
     for selector in [*selectors, *extend_select]:
         for code, rule in rules.items():
             if code == selector or (code.startswith(selector) and rule.default is Default.ON):

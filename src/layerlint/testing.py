@@ -1,16 +1,24 @@
-"""Helpers for testing rules: lint a small in-memory project through the real engine."""
+"""Helpers for testing rules: lint a small in-memory project through the real engine.
+
+Public for plugin authors: :func:`example_cases` and :func:`assert_example` run a rule's
+``valid``/``invalid`` examples the way layerlint's own rules are tested, and
+:func:`lint_files` / :func:`found` lint any small project.
+"""
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from layerlint.config import parse_config
+from layerlint.config import Config, parse_config
 from layerlint.diagnostics import Diagnostic
 from layerlint.engine import RunOptions, run
 from layerlint.fix_run import autofix
 from layerlint.project import Project
+from layerlint.rules.base import Example, Rule
 
 
 def write_project(root: Path, files: Mapping[str, str], config: str = "") -> None:
@@ -45,9 +53,23 @@ def lint_files(
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         write_project(root, files)
-        config = parse_config(dict(config_table or {}), root)
+        config = _example_config(root, files, config_table)
         result = run(config, RunOptions(select=select, use_cache=False, jobs=1))
         return result.diagnostics
+
+
+def _example_config(
+    root: Path, files: Mapping[str, str], overrides: Mapping[str, object] | None
+) -> Config:
+    """The example's own ``pyproject.toml`` settings (if it has one) with ``overrides`` on top."""
+    table: dict[str, object] = {}
+    path = None
+    if "pyproject.toml" in files:
+        path = root / "pyproject.toml"
+        document = _toml(files["pyproject.toml"])
+        table.update(document.get("tool", {}).get("layerlint", {}))
+    table.update(overrides or {})
+    return parse_config(table, root, path)
 
 
 def found(
@@ -104,3 +126,72 @@ def messages(files: Mapping[str, str], code: str) -> list[str]:
 def offers_fix(files: Mapping[str, str], code: str) -> list[bool]:
     """Per diagnostic of ``code``: is a fix offered?"""
     return [d.fixable for d in lint_files(files, select=(code,)) if d.code == code]
+
+
+def example_failures(rule: type[Rule], kind: str, example: Example) -> list[str]:
+    """What is wrong with one of ``rule``'s examples (empty: the rule behaves as shown).
+
+    Invalid examples must be reported on exactly the lines marked ``# error``; valid
+    examples must be silent; no rule may crash.
+    """
+    from layerlint.plugins import registered
+
+    config = {"rules": {rule.code: dict(example.options)}} if example.options else None
+    with registered([rule] if not _is_builtin(rule) else []):
+        diagnostics = lint_files(example.files, select=(rule.code,), config_table=config)
+    problems = [f"crash: {d.path}: {d.message}" for d in diagnostics if d.code == "LL000"]
+    found = sorted((d.path, d.span.line) for d in diagnostics if d.code == rule.code)
+    expected = sorted(
+        (path, line) for path, lines in example.expected_lines(rule.code).items() for line in lines
+    )
+    if kind == "invalid" and not expected:
+        problems.append("an invalid example must mark at least one line with '# error'")
+    if found != expected:
+        problems.append(f"{rule.code} reported {found}, the example marks {expected}")
+    return problems
+
+
+def _is_builtin(rule: type[Rule]) -> bool:
+    from layerlint.rules import builtin_rules
+
+    return builtin_rules().get(rule.code) is rule
+
+
+def example_cases(*rules: type[Rule]) -> list[Any]:
+    """``pytest.param(rule, kind, example)`` for every example of ``rules``.
+
+    Use with :func:`assert_example`::
+
+        @pytest.mark.parametrize(("rule", "kind", "example"), example_cases(MyRule))
+        def test_examples(rule, kind, example):
+            assert_example(rule, kind, example)
+    """
+    import pytest
+
+    return [
+        pytest.param(rule, kind, example, id=f"{rule.code}-{kind}-{index}")
+        for rule in rules
+        for kind in ("invalid", "valid")
+        for index, example in enumerate(rule.examples(kind))
+    ]
+
+
+def assert_example(rule: type[Rule], kind: str, example: Example) -> None:
+    """Fail (with every problem listed) unless ``rule`` behaves as ``example`` shows."""
+    problems = example_failures(rule, kind, example)
+    assert not problems, "; ".join(problems)
+
+
+def assert_examples(rule: type[Rule]) -> None:
+    """Every valid and invalid example of ``rule`` at once (one test for the whole rule)."""
+    for kind in ("invalid", "valid"):
+        for example in rule.examples(kind):
+            assert_example(rule, kind, example)
+
+
+def _toml(text: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib.loads(text)

@@ -35,7 +35,13 @@ _PR_SET_PDEATHSIG = 1
 
 
 def build_file_rules(config: Config) -> list[FileRule]:
-    """Every file rule (opt-in ones too: selection is applied after the cache)."""
+    """Every file rule (opt-in ones too: selection is applied after the cache).
+
+    In a freshly started worker (not forked) the allowed plugins are loaded again here.
+    """
+    from layerlint.plugins import activate_plugins
+
+    activate_plugins(config.plugins, config.root, str(config.config_file or "<config>"))
     return [rule(config.options_for(rule.code)) for rule in file_rules()]
 
 

@@ -39,8 +39,8 @@ def _rules_defined_in(module: ModuleType) -> Iterator[type[Rule]]:
 
 
 @cache
-def all_rules() -> Mapping[str, type[Rule]]:
-    """Every rule by code, in code order (the family modules are imported here, once)."""
+def builtin_rules() -> Mapping[str, type[Rule]]:
+    """layerlint's own rules by code, in code order (the family modules are imported once)."""
     found: dict[str, type[Rule]] = {}
     for module in _rule_modules():
         for rule in _rules_defined_in(module):
@@ -48,6 +48,16 @@ def all_rules() -> Mapping[str, type[Rule]]:
                 raise RuntimeError(f"duplicate rule code {rule.code}")
             found[rule.code] = rule
     return dict(sorted(found.items()))
+
+
+def all_rules() -> Mapping[str, type[Rule]]:
+    """The built-in rules and the plugin rules in force, by code (plugins.py)."""
+    from layerlint.plugins import plugin_rules
+
+    extra = plugin_rules()
+    if not extra:
+        return builtin_rules()
+    return dict(sorted({**builtin_rules(), **extra}.items()))
 
 
 def file_rules() -> list[type[FileRule]]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import ImportFact
 from layerlint.project import Project
-from layerlint.rules.base import Finding, ProjectRule
+from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.layering._support import app
 
 
@@ -24,7 +24,9 @@ class ForbiddenLayerImport(ProjectRule):
     **Example:** in ``app/repositories/user_repo.py``: ``from app.services import user_service``
 
     **Use instead:** move the shared code down to the lower layer (``core``, ``models``),
-    or pass the value in as an argument.
+    or pass the value in as an argument. An accepted exception is listed once in
+    ``[tool.layerlint] ignore-imports = ["app.core.db -> app.models.*"]`` instead of a
+    ``noqa`` on every line (LL113 reports an entry that no longer matches anything).
     """
 
     code = "LL101"
@@ -43,6 +45,15 @@ class ForbiddenLayerImport(ProjectRule):
                 "    from app.services.user_service import UserService\n"
             ),
             app__services__user_service="X = 1\n",
+        ),
+        Example(
+            {
+                **app().files,
+                "pyproject.toml": '[tool.layerlint]\nignore-imports = ["app.repositories.* -> app.services.*"]\n',
+                "app/services/__init__.py": "",
+                "app/services/user_service.py": "X = 1\n",
+                "app/repositories/audit.py": "from app.services.user_service import X\n",
+            }
         ),
     )
     invalid = (
@@ -71,16 +82,16 @@ class ForbiddenLayerImport(ProjectRule):
             for imp in facts.imports:
                 if imp.type_only:
                     continue
-                finding = self._check_import(project, facts.path, importer, imp)
+                finding = self._check_import(project, facts.module, facts.path, importer, imp)
                 if finding is not None:
                     yield finding
 
     def _check_import(
-        self, project: Project, path: str, importer: str, imp: ImportFact
+        self, project: Project, module: str, path: str, importer: str, imp: ImportFact
     ) -> Finding | None:
         direct = project.split_target(imp.target)
         canonical_module = project.module_of_target(imp.target)
-        if canonical_module is None:
+        if canonical_module is None or _known_exception(project, module, direct, canonical_module):
             return None
         imported = project.layer_of(canonical_module)
         if project.contract.permits(importer, imported):
@@ -90,3 +101,13 @@ class ForbiddenLayerImport(ProjectRule):
         if direct is not None and direct[0] != canonical_module:
             message += f" (defined in {canonical_module}, re-exported by {direct[0]})"
         return Finding(path, imp.span, message)
+
+
+def _known_exception(
+    project: Project, module: str, direct: tuple[str, str] | None, canonical: str
+) -> bool:
+    """Whether a top-level ``ignore-imports`` entry allows this import (LL113 finds stale ones)."""
+    architecture = project.architecture
+    if architecture.layer_exception(module, canonical) is not None:
+        return True
+    return direct is not None and architecture.layer_exception(module, direct[0]) is not None
