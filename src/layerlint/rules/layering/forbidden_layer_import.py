@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from layerlint.facts import ImportFact
 from layerlint.project import Project
 from layerlint.rules.base import Finding, ProjectRule
-from layerlint.rules.layering._support import app
+from layerlint.rules.layering._support import app, by_statement, names_list
 
 
 class ForbiddenLayerImport(ProjectRule):
@@ -68,16 +68,39 @@ class ForbiddenLayerImport(ProjectRule):
             importer = project.layer_of(facts.module)
             if importer is None:
                 continue
-            for imp in facts.imports:
-                if imp.type_only:
-                    continue
-                finding = self._check_import(project, facts.path, importer, imp)
+            checked = (imp for imp in facts.imports if not imp.type_only)
+            for statement in by_statement(checked):
+                finding = self._check_statement(project, facts.path, importer, statement)
                 if finding is not None:
                     yield finding
 
-    def _check_import(
-        self, project: Project, path: str, importer: str, imp: ImportFact
+    def _check_statement(
+        self, project: Project, path: str, importer: str, statement: list[ImportFact]
     ) -> Finding | None:
+        """One finding per import statement, naming each forbidden import in it."""
+        offending: list[tuple[ImportFact, str, str]] = []
+        for imp in statement:
+            forbidden = self._forbidden(project, importer, imp)
+            if forbidden is not None:
+                offending.append((imp, *forbidden))
+        if not offending:
+            return None
+        layers = list(dict.fromkeys(imported for _, imported, _ in offending))
+        imported = " and ".join(layers)
+        message = self.message.format(importer=importer, imported=imported)
+        if len(layers) > 1:
+            message += "s"
+        if len(offending) == 1:
+            message += f": `{offending[0][0].target}`{offending[0][2]}"
+        else:
+            message += ": " + ", ".join(f"`{imp.target}`{note}" for imp, _, note in offending)
+        return Finding(path, offending[0][0].span, message)
+
+    @staticmethod
+    def _forbidden(
+        project: Project, importer: str, imp: ImportFact
+    ) -> tuple[str, str] | None:
+        """(imported layer, re-export note) when the contract forbids this import."""
         direct = project.split_target(imp.target)
         canonical_module = project.module_of_target(imp.target)
         if canonical_module is None:
@@ -85,8 +108,7 @@ class ForbiddenLayerImport(ProjectRule):
         imported = project.layer_of(canonical_module)
         if project.contract.permits(importer, imported):
             return None
-        message = self.message.format(importer=importer, imported=imported)
-        message = f"{message}: `{imp.target}`"
+        note = ""
         if direct is not None and direct[0] != canonical_module:
-            message += f" (defined in {canonical_module}, re-exported by {direct[0]})"
-        return Finding(path, imp.span, message)
+            note = f" (defined in {canonical_module}, re-exported by {direct[0]})"
+        return str(imported), note
