@@ -34,7 +34,24 @@ def test_ll301_annotated_tablename_and_imported_base() -> None:
         ),
     }
     assert found(files, "LL301") == [("app/models/users.py", 5)]
-    assert found(files, "LL302") == [("app/models/users.py", 5)]
+    assert found(files, "LL302") == []
+
+
+def test_ll301_only_on_a_column_line_and_ll302_on_an_unannotated_relationship() -> None:
+    files = {
+        "app/models/user.py": (
+            "from sqlalchemy import Column, Integer\n"
+            "from sqlalchemy.orm import DeclarativeBase, relationship\n"
+            "class Base(DeclarativeBase):\n"
+            "    pass\n"
+            "class User(Base):\n"
+            "    __tablename__ = 'user'\n"
+            "    id = Column(Integer, primary_key=True)\n"
+            "    items = relationship('Item')\n"
+        )
+    }
+    assert found(files, "LL301") == [("app/models/user.py", 7)]
+    assert found(files, "LL302") == [("app/models/user.py", 8)]
 
 
 def test_ll301_plain_class_and_pydantic_model_are_not_models() -> None:
