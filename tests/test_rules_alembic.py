@@ -135,3 +135,31 @@ def test_ll602_models_and_legacy_base_are_flagged() -> None:
         ("app/migrations/versions/0002_x.py", 1),
         ("app/migrations/versions/0002_x.py", 2),
     ]
+
+
+def test_ll602_only_for_a_revision_outside_alembic_importing_app_models() -> None:
+    files = {
+        "app/models/project.py": (
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+            "class Base(DeclarativeBase):\n"
+            "    pass\n"
+            "class Project(Base):\n"
+            "    __tablename__ = 'project'\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        ),
+        "app/services/projects.py": "def slugify(name: str) -> str:\n    return name.lower()\n",
+        "app/database/revisions/tenant/versions/2021_01_01_abc.py": (
+            "from alembic import op\n"
+            "from app.models.project import Project\n"
+            "from app.services.projects import slugify\n"
+            "revision = 'abc'\n"
+            "down_revision = 'def'\n"
+            "def upgrade():\n"
+            "    op.get_bind()\n"
+            "def downgrade():\n"
+            "    op.get_bind()\n"
+        ),
+    }
+    path = "app/database/revisions/tenant/versions/2021_01_01_abc.py"
+    assert found(files, "LL602") == [(path, 2)]
+    assert found(files, "LL101") == []

@@ -132,6 +132,28 @@ def test_ll103_query_on_an_annotated_session_in_a_route_is_reported() -> None:
     assert [line for _, line in found(files, "LL103")] == [8]
 
 
+def test_ll103_statement_builder_is_not_database_access() -> None:
+    files = {
+        "app/models/item.py": (
+            "from sqlmodel import Field, SQLModel\n"
+            "class Item(SQLModel, table=True):\n"
+            "    id: int | None = Field(default=None, primary_key=True)\n"
+        ),
+        "app/routes/items.py": (
+            "from fastapi import APIRouter\n"
+            "from sqlmodel import Session, select\n"
+            "from app.models.item import Item\n"
+            "router = APIRouter()\n"
+            "@router.get('/items')\n"
+            "def list_items(session: Session) -> list[Item]:\n"
+            "    statement = select(Item).where(Item.id > 0).limit(10)\n"
+            "    first = session.exec(select(Item).where(Item.id == 1)).first()\n"
+            "    return [first, *session.exec(statement).all()]\n"
+        ),
+    }
+    assert found(files, "LL103") == [("app/routes/items.py", 8), ("app/routes/items.py", 9)]
+
+
 def test_ll103_untyped_receiver_is_not_a_session() -> None:
     files = {
         "app/routes/users.py": (

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import ImportFact
 from layerlint.project import Project
+from layerlint.rules._common import is_migration_module
 from layerlint.rules.base import Finding, ProjectRule
 from layerlint.rules.layering._support import app, by_statement, names_list
 
@@ -15,7 +16,8 @@ class ForbiddenLayerImport(ProjectRule):
 
     **What it does:** checks every import against the layer contract (routes → services
     → repositories → models, see ``layerlint graph``), following re-exports through
-    package ``__init__`` modules. ``TYPE_CHECKING``-only imports are not checked.
+    package ``__init__`` modules. ``TYPE_CHECKING``-only imports are not checked, and
+    neither are Alembic revisions: what they may import is LL602's concern.
 
     **Why is this bad?** Each layer exists so that its neighbours can change without it.
     A repository that imports a service, or a model that imports a route, ties layers
@@ -66,7 +68,7 @@ class ForbiddenLayerImport(ProjectRule):
     def check(self, project: Project) -> Iterator[Finding]:
         for facts in project.modules.values():
             importer = project.layer_of(facts.module)
-            if importer is None:
+            if importer is None or is_migration_module(importer, facts):
                 continue
             checked = (imp for imp in facts.imports if not imp.type_only)
             for statement in by_statement(checked):
