@@ -7,7 +7,7 @@ RULES.md); the expected (path, line) pairs are exact.
 from __future__ import annotations
 
 from layerlint.rules.fastapi.bare_status_code import HTTP_STATUS_NAMES
-from layerlint.testing import found, lint_files, messages
+from layerlint.testing import found, lint_files, messages, offers_fix
 
 ITEM_SCHEMA = "from pydantic import BaseModel\nclass Item(BaseModel):\n    id: int\n"
 ROUTER = "from fastapi import APIRouter, Depends, HTTPException\nrouter = APIRouter()\n"
@@ -46,6 +46,29 @@ def test_ll201_add_api_route_and_starred_arguments() -> None:
         )
     }
     assert found(files, "LL201") == [("app/main.py", 5)]
+
+
+def test_ll201_leaves_http_exceptions_in_services_to_ll104() -> None:
+    files = {
+        "app/services/users.py": (
+            "from fastapi import HTTPException\n"
+            "from fastapi.responses import JSONResponse\n"
+            "def find(user_id: int) -> None:\n"
+            "    raise HTTPException(status_code=404)\n"
+            "def legacy() -> JSONResponse:\n"
+            "    return JSONResponse({}, status_code=202)\n"
+        ),
+        "app/repositories/users.py": (
+            "from fastapi import HTTPException\n"
+            "def get(user_id: int) -> None:\n"
+            "    raise HTTPException(404)\n"
+        ),
+    }
+    assert found(files, "LL201") == [("app/services/users.py", 6)]
+    assert found(files, "LL104") == [("app/services/users.py", 4)]
+    assert found(files, "LL105") == [("app/repositories/users.py", 3)]
+    # Importing ``status`` into a service would be an LL106 of its own.
+    assert offers_fix(files, "LL201") == [False]
 
 
 # -- LL202 ------------------------------------------------------------------------------

@@ -302,6 +302,12 @@ def _status_reference(
 
 
 # Positional index of the status code in each class that takes one.
+# Layers where HTTP machinery itself is the finding (LL104/LL105 for ``HTTPException``,
+# LL106 for any import from the framework): naming the status better is beside the point,
+# and importing ``status`` there would add an LL106.
+_HTTP_EXCEPTION_LAYERS = frozenset({"services", "repositories"})
+_NO_HTTP_IMPORT_LAYERS = frozenset({"services", "repositories", "models"})
+
 _STATUS_ARGUMENT = {
     "HTTPException": 0,
     "Response": 1,
@@ -343,6 +349,10 @@ class BareStatusCode(FileRule):
     import) it writes ``fastapi.status.HTTP_...`` with ``import fastapi``, and offers no
     fix if ``fastapi`` is taken too. 413, 414, 416 and 422 are renamed in newer Starlette
     versions, which warn on the old names that older ones alone know: unsafe fix.
+
+    In the services and repositories layers an ``HTTPException`` is itself the finding
+    (LL104/LL105), so its status code is not reported again; and in those layers and
+    the models layer the fix never adds an import of ``status`` (that would be an LL106).
     """
 
     code = "LL201"
@@ -594,6 +604,8 @@ class BareStatusCode(FileRule):
         qualified = ctx.qualified_name(func)
         if qualified is None or qualified.split(".", 1)[0] not in ("fastapi", "starlette"):
             return
+        if name == "HTTPException" and ctx.layer in _HTTP_EXCEPTION_LAYERS:
+            return
         self._check(arg, ctx)
 
     def leave_Module(self, node: cst.Module, ctx: FileContext) -> None:
@@ -610,6 +622,8 @@ class BareStatusCode(FileRule):
             constant = HTTP_STATUS_NAMES[value]
             safe = value not in RENAMED_STATUS_NAMES
             fix = status_constant_fix(integer, constant, chain, scopes, package, safe)
+            if fix is not None and fix.add_imports and ctx.layer in _NO_HTTP_IMPORT_LAYERS:
+                fix = None
             ctx.report(arg, f"bare status code `{value}`; use `status.{constant}`", fix=fix)
 
     def _check(self, arg: cst.Arg | None, ctx: FileContext) -> None:
