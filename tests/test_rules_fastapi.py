@@ -551,3 +551,68 @@ def test_ll213_message_shows_the_whole_type() -> None:
     assert [d.message for d in diagnostics if d.code == "LL213"] == [
         "response model `List[item.Item]` is not wrapped in `ApiResponse[...]`"
     ]
+
+
+# -- LL205 (issue 16: constructors, local names, the wider blocking list) -----------------------
+
+
+def test_ll205_constructors_and_a_local_open_are_not_io() -> None:
+    files = {
+        "app/routes/files.py": (
+            "import requests\n"
+            "def open(name: str) -> str:\n"
+            "    return name\n"
+            "async def build(url: str) -> None:\n"
+            "    session = requests.Session()\n"
+            "    prepared = requests.Request('GET', url)\n"
+            "    error = requests.exceptions.RequestException('x')\n"
+            "    handle = open('report')\n"
+            "    async def nested() -> None:\n"
+            "        def input() -> str:\n"
+            "            return ''\n"
+            "        input()\n"
+        )
+    }
+    assert found(files, "LL205") == []
+
+
+def test_ll205_processes_files_input_and_sync_clients_are_blocking() -> None:
+    files = {
+        "app/routes/ops.py": (
+            "import io, os, subprocess\n"
+            "import httpx, requests, urllib3\n"
+            "from pathlib import Path\n"
+            "async def run(client: httpx.Client, out: Path | None) -> None:\n"
+            "    subprocess.Popen(['ls'])\n"
+            "    subprocess.getoutput('date')\n"
+            "    os.spawnl(os.P_WAIT, '/bin/true')\n"
+            "    os.waitpid(1, 0)\n"
+            "    io.open_code('plugin.py')\n"
+            "    input('continue?')\n"
+            "    httpx.get('https://example.com')\n"
+            "    urllib3.request('GET', 'https://example.com')\n"
+            "    client.request('GET', '/')\n"
+            "    session = requests.Session()\n"
+            "    session.post('https://example.com')\n"
+            "    out.open()\n"
+            "    Path('a').read_bytes()\n"
+            "    client.build_request('GET', '/')\n"
+            "    out.as_posix()\n"
+        )
+    }
+    expected = [*range(5, 14), 15, 16, 17]
+    assert [line for _, line in found(files, "LL205")] == expected
+
+
+def test_ll205_a_name_rebound_to_something_else_is_not_followed() -> None:
+    files = {
+        "app/routes/ops.py": (
+            "from pathlib import Path\n"
+            "async def run(flag: bool) -> None:\n"
+            "    target = Path('a')\n"
+            "    if flag:\n"
+            "        target = remote_file()\n"
+            "    target.open()\n"
+        )
+    }
+    assert found(files, "LL205") == []
