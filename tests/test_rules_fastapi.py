@@ -616,3 +616,40 @@ def test_ll205_a_name_rebound_to_something_else_is_not_followed() -> None:
         )
     }
     assert found(files, "LL205") == []
+
+
+# -- LL207 (issue 16: list responses, rebound app) ----------------------------------------------
+
+
+def test_ll207_single_body_is_not_compared_with_a_list_response() -> None:
+    files = {
+        "app/schemas/item.py": ITEM_SCHEMA,
+        "app/routes/items.py": ROUTER + "from app.schemas.item import Item\n"
+        "@router.post('/', response_model=list[Item])\n"
+        "def add(item: Item) -> list[Item]:\n"
+        "    return [item]\n"
+        "@router.put('/', response_model=list[Item])\n"
+        "def replace(items: list[Item]):\n"
+        "    return items\n"
+        "@router.post('/echo')\n"
+        "def echo(items: list[Item]) -> list[Item]:\n"
+        "    return items\n",
+    }
+    assert found(files, "LL207") == [("app/routes/items.py", 7), ("app/routes/items.py", 11)]
+
+
+def test_ll207_routes_survive_an_app_rebound_by_middleware() -> None:
+    files = {
+        "app/schemas/item.py": ITEM_SCHEMA,
+        "app/main.py": (
+            "from fastapi import FastAPI\n"
+            "from starlette.middleware.cors import CORSMiddleware\n"
+            "from app.schemas.item import Item\n"
+            "app = FastAPI()\n"
+            "@app.post('/items', response_model=Item)\n"
+            "def echo(item: Item):\n"
+            "    return item\n"
+            "app = CORSMiddleware(app, allow_origins=['https://example.com'])\n"
+        ),
+    }
+    assert found(files, "LL207") == [("app/main.py", 5)]

@@ -283,6 +283,14 @@ class Project:
                 found = value
         return (facts, found) if found is not None else None
 
+    def module_assignments(self, qualified: str) -> list[tuple[ModuleFacts, Value]]:
+        """Every value assigned to a module-level variable, in source order."""
+        split = self.split_target(self.canonical(qualified))
+        if split is None or not split[1] or "." in split[1]:
+            return []
+        facts = self.modules[split[0]]
+        return [(facts, value) for var, value in facts.assignments if var == split[1]]
+
     def base_names(self, ref: ClassRef) -> list[str]:
         """Qualified names of the direct bases of a class."""
         names = []
@@ -375,14 +383,20 @@ class Project:
 
     # -- FastAPI structure ---------------------------------------------------------------
     def is_app_object(self, module: str, dotted: Dotted) -> bool:
-        """True when ``dotted`` in ``module`` names an ``APIRouter()``/``FastAPI()`` instance."""
+        """True when ``dotted`` in ``module`` names an ``APIRouter()``/``FastAPI()`` instance.
+
+        Any module-level binding counts: ``app = CORSMiddleware(app, ...)`` at the end of
+        ``main.py`` wraps the application after its routes were registered on it.
+        """
         resolved = self.resolve_canonical(module, dotted)
         if resolved is None:
             return False
-        assigned = self.module_assignment(resolved)
-        if assigned is None:
-            return False
-        facts, value = assigned
+        return any(
+            self._is_app_constructor(facts, value)
+            for facts, value in self.module_assignments(resolved)
+        )
+
+    def _is_app_constructor(self, facts: ModuleFacts, value: Value) -> bool:
         if value.kind not in ("call", "instance"):
             return False
         constructor = self.resolve_canonical(facts.module, value.dotted)
