@@ -99,8 +99,11 @@ class DatabaseAccessInRoute(ProjectRule):
     @staticmethod
     def _database_call(project: Project, ref: FunctionRef, call: CallFact) -> str | None:
         callee = call.callee
-        if len(callee) >= 2 and callee[-1] in QUERY_METHODS | _UNIT_OF_WORK_METHODS:
-            if is_session(project, ref, callee[:-1]):
-                return ".".join(callee) + "()"
+        if (
+            len(callee) >= 2
+            and callee[-1] in QUERY_METHODS | _UNIT_OF_WORK_METHODS
+            and is_session(project, ref, callee[:-1])
+        ):
+            return ".".join(callee) + "()"
         return None
 

@@ -8,7 +8,7 @@ from layerlint.facts import ImportFact
 from layerlint.project import Project
 from layerlint.rules._common import is_migration_module
 from layerlint.rules.base import Finding, ProjectRule
-from layerlint.rules.layering._support import app, by_statement, names_list
+from layerlint.rules.layering._support import app, by_statement
 
 
 class ForbiddenLayerImport(ProjectRule):
