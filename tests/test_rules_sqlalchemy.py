@@ -87,6 +87,28 @@ def test_ll302_mixin_with_mapped_column_is_mapped() -> None:
 # -- LL303 -----------------------------------------------------------------------------------
 
 
+def test_ll303_module_level_query_is_reported() -> None:
+    files = {
+        "app/models/user.py": (
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+            "class Base(DeclarativeBase):\n"
+            "    pass\n"
+            "class User(Base):\n"
+            "    __tablename__ = 'users'\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        ),
+        "scripts/report.py": (
+            "from sqlalchemy import create_engine\n"
+            "from sqlalchemy.orm import Session\n"
+            "from app.models.user import User\n"
+            "session = Session(create_engine('sqlite://'))\n"
+            "admins = session.query(User).filter(User.id < 10).all()\n"
+            "count = session.query(User.id).count()\n"
+        ),
+    }
+    assert found(files, "LL303") == [("scripts/report.py", 5), ("scripts/report.py", 6)]
+
+
 def test_ll303_unknown_receiver_and_sqlmodel_session() -> None:
     files = {
         "app/services/search.py": (

@@ -7,12 +7,14 @@ Pydantic class": each used to be written two or three times, and the copies disa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import libcst as cst
 
+from layerlint.diagnostics import UNKNOWN_SPAN
 from layerlint.expressions import assigned_names, small_statements
-from layerlint.facts import ModuleFacts
-from layerlint.project import PYDANTIC_BASES, SESSION, Project
+from layerlint.facts import FunctionFact, ModuleFacts
+from layerlint.project import PYDANTIC_BASES, SESSION, FunctionRef, Project
 
 # -- paths ----------------------------------------------------------------------------
 
@@ -202,3 +204,33 @@ def is_pydantic_class(project: Project, qualified: str | None) -> bool:
     if qualified is None or qualified == SESSION:
         return False
     return bool(project.ancestry(qualified) & PYDANTIC_BASES)
+
+
+# -- module-level code ------------------------------------------------------------------
+
+
+def module_ref(facts: ModuleFacts) -> FunctionRef:
+    """A pseudo-function for module-level code, so type inference sees module globals."""
+    return FunctionRef(
+        facts,
+        FunctionFact(
+            name="<module>",
+            qualname="<module>",
+            class_name=None,
+            span=UNKNOWN_SPAN,
+            is_async=False,
+            decorators=(),
+            params=(),
+            returns=None,
+            calls=facts.calls,
+            raises=(),
+        ),
+    )
+
+
+def code_units(project: Project) -> Iterator[FunctionRef]:
+    """Every function of the project plus one pseudo-function per module's top level."""
+    for facts in project.modules.values():
+        yield module_ref(facts)
+        for fn in facts.functions:
+            yield FunctionRef(facts, fn)
