@@ -33,6 +33,28 @@ def fixable(source: str, code: str) -> list[bool]:
 # -- LL401 class Config ----------------------------------------------------------------------
 
 
+def test_ll401_config_of_a_class_with_a_base_from_elsewhere_is_an_unsafe_fix() -> None:
+    source = (
+        "from pydantic import BaseModel\n"
+        "from odm_kit import Document\n\n"
+        "class Stored(Document):\n"
+        "    class Config:\n"
+        "        orm_mode = True\n\n"
+        "class Child(Stored):\n"
+        "    class Config:\n"
+        "        orm_mode = True\n\n"
+        "class Known(BaseModel):\n"
+        "    class Config:\n"
+        "        orm_mode = True\n"
+    )
+    fixed = fix(source, "LL401")
+    assert isinstance(fixed, str)
+    assert fixed.count("class Config:") == 2
+    assert "    model_config = ConfigDict(from_attributes=True)\n" in fixed
+    unsafe = fix(source, "LL401", unsafe=True)
+    assert isinstance(unsafe, str) and "class Config:" not in unsafe
+
+
 def test_ll401_config_without_comments_becomes_one_line() -> None:
     source = (
         "from pydantic import BaseModel, ConfigDict\n\n"
