@@ -664,3 +664,16 @@ def test_ll406_basesettings_from_env_settings_module() -> None:
         "    x: int = 1\n"
     )
     assert fix(source, "LL406") == source.replace("pydantic.env_settings", "pydantic_settings")
+
+
+def test_ll407_env_becomes_validation_alias_only_as_an_unsafe_fix() -> None:
+    source = (
+        "from pydantic import BaseSettings, Field\n\n"
+        "class Settings(BaseSettings):\n"
+        "    api_key: str = Field(..., env='PAYMENTS_API_KEY')\n"
+        "    names: str = Field('', env=['A', 'B'])\n"
+    )
+    assert fix(source, "LL407") == source
+    assert fix(source, "LL407", unsafe=True) == source.replace(
+        "env='PAYMENTS_API_KEY'", "validation_alias='PAYMENTS_API_KEY'"
+    )
