@@ -504,7 +504,7 @@ class PydanticV1Validator(FileRule):
             return
         dotted = dotted_name(inner.func)
         qualified = ctx.qualified_name(inner.func) if dotted is not None else None
-        if dotted is None or qualified not in _VALIDATORS:
+        if dotted is None or qualified is None or qualified not in _VALIDATORS:
             return
         message = (
             f"`{'.'.join(dotted)}(...)(...)` is Pydantic v1 API;"
