@@ -677,3 +677,13 @@ def test_ll407_env_becomes_validation_alias_only_as_an_unsafe_fix() -> None:
     assert fix(source, "LL407", unsafe=True) == source.replace(
         "env='PAYMENTS_API_KEY'", "validation_alias='PAYMENTS_API_KEY'"
     )
+
+
+def test_ll407_example_becomes_an_examples_list_only_as_an_unsafe_fix() -> None:
+    source = (
+        "from pydantic import BaseModel, Field\n\n"
+        "class Item(BaseModel):\n"
+        "    size: int = Field(..., example=3)\n"
+    )
+    assert fix(source, "LL407") == source
+    assert fix(source, "LL407", unsafe=True) == source.replace("example=3", "examples=[3]")

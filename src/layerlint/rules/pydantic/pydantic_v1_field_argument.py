@@ -39,6 +39,8 @@ def field_argument_fix(arg: cst.Arg, siblings: Sequence[cst.Arg]) -> Fix | None:
         return None
     if arg.keyword.value == "env":
         return _env_fix(arg, siblings)
+    if arg.keyword.value == "example":
+        return _example_fix(arg, siblings)
     new = FIELD_RENAMES.get(arg.keyword.value)
     if new is None or new in keywords(siblings):
         return None
@@ -65,6 +67,17 @@ def _env_fix(arg: cst.Arg, siblings: Sequence[cst.Arg]) -> Fix | None:
     if "validation_alias" in keywords(siblings) or "alias" in keywords(siblings):
         return None
     return Fix(rename(arg.keyword, "validation_alias").replacements, safe=False)
+
+
+def _example_fix(arg: cst.Arg, siblings: Sequence[cst.Arg]) -> Fix | None:
+    """``example=X`` -> ``examples=[X]``: unsafe, the JSON schema then carries an
+    ``examples`` list instead of an ``example`` value."""
+    if arg.keyword is None or "examples" in keywords(siblings):
+        return None
+    listed = cst.List([cst.Element(arg.value)])
+    return Fix(
+        ((arg.keyword, arg.keyword.with_changes(value="examples")), (arg.value, listed)), safe=False
+    )
 
 
 _V1_FIELD_ARGUMENTS: Mapping[str, str] = {
@@ -107,7 +120,8 @@ class PydanticV1FieldArgument(FileRule):
     **Fix:** renames ``regex``/``min_items``/``max_items`` and turns a literal
     ``allow_mutation=X`` into ``frozen=not X``; ``env="NAME"`` becomes
     ``validation_alias="NAME"`` as an unsafe fix (an alias is matched exactly, where
-    the settings may match variables case-insensitively). A ``regex`` that is not a plain literal,
+    the settings may match variables case-insensitively), and ``example=X`` becomes
+    ``examples=[X]``, unsafe as the JSON schema changes. A ``regex`` that is not a plain literal,
     or uses look-around or back-references (v2 checks ``pattern`` with a Rust engine
     that lacks them), is an unsafe fix; ``const`` and ``unique_items`` need a type
     change and are left to you.
