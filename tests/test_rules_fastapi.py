@@ -653,3 +653,19 @@ def test_ll207_routes_survive_an_app_rebound_by_middleware() -> None:
         ),
     }
     assert found(files, "LL207") == [("app/main.py", 5)]
+
+
+def test_ll207_an_app_rebound_to_something_else_has_no_routes() -> None:
+    files = {
+        "app/schemas/item.py": ITEM_SCHEMA,
+        "app/main.py": (
+            "from fastapi import FastAPI\n"
+            "from app.schemas.item import Item\n"
+            "app = FastAPI()\n"
+            "app = None\n"
+            "@app.post('/items', response_model=Item)\n"
+            "def echo(item: Item):\n"
+            "    return item\n"
+        ),
+    }
+    assert found(files, "LL207") == []

@@ -385,16 +385,20 @@ class Project:
     def is_app_object(self, module: str, dotted: Dotted) -> bool:
         """True when ``dotted`` in ``module`` names an ``APIRouter()``/``FastAPI()`` instance.
 
-        Any module-level binding counts: ``app = CORSMiddleware(app, ...)`` at the end of
-        ``main.py`` wraps the application after its routes were registered on it.
+        The last module-level binding decides, except that ``app = CORSMiddleware(app,
+        ...)`` (a call wrapping the name itself, typically at the end of ``main.py``)
+        keeps the routes registered on the application before it.
         """
         resolved = self.resolve_canonical(module, dotted)
         if resolved is None:
             return False
-        return any(
-            self._is_app_constructor(facts, value)
-            for facts, value in self.module_assignments(resolved)
-        )
+        name = resolved.rsplit(".", 1)[-1]
+        is_app = False
+        for facts, value in self.module_assignments(resolved):
+            is_app = self._is_app_constructor(facts, value) or (
+                is_app and _wraps_name(value, name)
+            )
+        return is_app
 
     def _is_app_constructor(self, facts: ModuleFacts, value: Value) -> bool:
         if value.kind not in ("call", "instance"):
@@ -770,3 +774,10 @@ def imports_of(facts: ModuleFacts, include_type_only: bool = False) -> Iterator[
     for imp in facts.imports:
         if include_type_only or not imp.type_only:
             yield imp
+
+
+def _wraps_name(value: Value, name: str) -> bool:
+    """``Wrapper(name, ...)``: a call that takes the previous value of ``name``."""
+    return value.kind == "call" and any(
+        arg.kind == "name" and arg.dotted == (name,) for arg in value.elements
+    )
