@@ -97,13 +97,23 @@ _V1_FIELD_ARGUMENTS: Mapping[str, str] = {
 
 _PYDANTIC_FIELD = frozenset({"pydantic.Field", "pydantic.fields.Field"})
 
+# The constrained-type functions take the same renamed constraints in v2.
+_CONSTRAINED_TYPES = frozenset(
+    f"{module}.{name}"
+    for module in ("pydantic", "pydantic.types")
+    for name in ("constr", "conlist", "conset", "confrozenset", "conbytes")
+)
+_CONSTRAINT_ARGUMENTS = frozenset({"regex", "min_items", "max_items", "unique_items"})
+
 
 class PydanticV1FieldArgument(FileRule):
     """A Pydantic v1 keyword argument to ``Field()``.
 
     **What it does:** flags ``regex=``, ``min_items=``, ``max_items=``, ``const=``,
     ``allow_mutation=``, ``unique_items=``, ``env=`` and ``example=`` passed to
-    ``pydantic.Field`` (resolved through the file's imports). ``sqlmodel.Field`` keeps
+    ``pydantic.Field`` (resolved through the file's imports), and ``regex=``,
+    ``min_items=``, ``max_items=``, ``unique_items=`` passed to ``constr()``,
+    ``conlist()``, ``conset()``, ``confrozenset()`` and ``conbytes()``. ``sqlmodel.Field`` keeps
     some of these names and is not checked. Each keyword is reported on its own line.
 
     **Why is this bad?** Pydantic v2 removed or renamed them: ``const``/``unique_items``
@@ -155,7 +165,9 @@ class PydanticV1FieldArgument(FileRule):
         "import pydantic\n\n"
         "class Item(pydantic.BaseModel):\n"
         "    kind: str = pydantic.Field('item', const=True)  # error\n"
-        "    ids: list[int] = pydantic.fields.Field(unique_items=True)  # error\n",
+        "    ids: list[int] = pydantic.fields.Field(unique_items=True)  # error\n"
+        "    code: pydantic.constr(regex=r'^[A-Z]+$')  # error\n"
+        "    parts: pydantic.conlist(int, min_items=1)  # error\n",
         "from pydantic import BaseSettings, Field\n\n"
         "class Settings(BaseSettings):\n"
         "    api_key: str = Field(..., env='PAYMENTS_API_KEY')  # error\n"
@@ -198,7 +210,14 @@ class PydanticV1FieldArgument(FileRule):
             for arg in node.args
             if arg.keyword is not None and arg.keyword.value in _V1_FIELD_ARGUMENTS
         ]
-        if not found or ctx.qualified_name(node.func) not in _PYDANTIC_FIELD:
+        if not found:
+            return
+        callee = ctx.qualified_name(node.func)
+        if callee in _CONSTRAINED_TYPES:
+            found = [
+                arg for arg in found if arg.keyword and arg.keyword.value in _CONSTRAINT_ARGUMENTS
+            ]
+        elif callee not in _PYDANTIC_FIELD:
             return
         for arg in found:
             assert arg.keyword is not None
