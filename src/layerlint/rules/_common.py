@@ -7,13 +7,13 @@ Pydantic class": each used to be written two or three times, and the copies disa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
-from layerlint.diagnostics import UNKNOWN_SPAN
+from layerlint.diagnostics import UNKNOWN_SPAN, Span
 from layerlint.expressions import assigned_names, small_statements
-from layerlint.facts import FunctionFact, ModuleFacts
+from layerlint.facts import FunctionFact, ImportFact, ModuleFacts
 from layerlint.project import PYDANTIC_BASES, SESSION, FunctionRef, Project
 
 # -- paths ----------------------------------------------------------------------------
@@ -234,3 +234,24 @@ def code_units(project: Project) -> Iterator[FunctionRef]:
         yield module_ref(facts)
         for fn in facts.functions:
             yield FunctionRef(facts, fn)
+
+
+# -- imports ---------------------------------------------------------------------------
+
+
+def by_statement(imports: Iterable[ImportFact]) -> list[list[ImportFact]]:
+    """Imports grouped per ``import`` statement, in source order.
+
+    Rules about imports report a statement once, naming every offending name in it,
+    rather than once per imported name.
+    """
+    groups: dict[Span | tuple[int, int], list[ImportFact]] = {}
+    for imp in imports:
+        key = imp.statement or (imp.span.line, imp.span.column)
+        groups.setdefault(key, []).append(imp)
+    return list(groups.values())
+
+
+def names_list(imports: Iterable[ImportFact]) -> str:
+    """```a`, `b``` for a message."""
+    return ", ".join(f"`{imp.target}`" for imp in imports)

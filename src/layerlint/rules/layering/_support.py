@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from layerlint.diagnostics import Span
-from layerlint.facts import ImportFact
 from layerlint.project import SESSION, FunctionRef, Project
 from layerlint.rules.base import Example, Finding, ProjectRule
 
@@ -83,21 +82,3 @@ def contains(outer: Span, inner: Span) -> bool:
         outer.end_line,
         outer.end_column,
     ) >= (inner.end_line, inner.end_column)
-
-
-def by_statement(imports: Iterable[ImportFact]) -> list[list[ImportFact]]:
-    """Imports grouped per ``import`` statement, in source order.
-
-    Rules about imports report a statement once, naming every offending name in it,
-    rather than once per imported name.
-    """
-    groups: dict[Span | tuple[int, int], list[ImportFact]] = {}
-    for imp in imports:
-        key = imp.statement or (imp.span.line, imp.span.column)
-        groups.setdefault(key, []).append(imp)
-    return list(groups.values())
-
-
-def names_list(imports: Iterable[ImportFact]) -> str:
-    """```a`, `b``` for a message."""
-    return ", ".join(f"`{imp.target}`" for imp in imports)

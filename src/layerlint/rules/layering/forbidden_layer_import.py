@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from layerlint.facts import ImportFact
 from layerlint.project import Project
-from layerlint.rules._common import is_migration_module
+from layerlint.rules._common import by_statement, is_migration_module
 from layerlint.rules.base import Finding, ProjectRule
-from layerlint.rules.layering._support import app, by_statement
+from layerlint.rules.layering._support import app
 
 
 class ForbiddenLayerImport(ProjectRule):

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from layerlint.facts import ImportFact
 from layerlint.project import FunctionRef, Project
+from layerlint.rules._common import by_statement, names_list
 from layerlint.rules.base import Example, Finding, ProjectRule
-from layerlint.rules.layering._support import by_statement, names_list
 
 _HTTP_MODULE_ALLOWED = frozenset(
     {"fastapi.encoders", "fastapi.concurrency", "starlette.concurrency", "starlette.datastructures"}
