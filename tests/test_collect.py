@@ -6,11 +6,13 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from layerlint.collect import FileInput, collect, parse_suppressions
+from layerlint.collect import collect
+from layerlint.file_context import FileInput
 from layerlint.positions import node_spans
 from layerlint.project import SESSION, FunctionRef
+from layerlint.suppression import parse_suppressions
+from layerlint.syntax_tree import iter_nodes
 from layerlint.testing import project_from
-from layerlint.walker import iter_nodes
 
 SAMPLES = [
     "x = f(a, b=[1, 2], *c, **d)\n",

@@ -165,8 +165,8 @@ def test_read_only_file_is_reported_and_the_others_are_fixed(tmp_path: Path) -> 
 def test_fix_never_overwrites_an_edit_saved_while_it_ran(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import layerlint.autofix as autofix_module
-    from layerlint.autofix import autofix
+    import layerlint.fix_run as autofix_module
+    from layerlint.fix_run import autofix
 
     root = _project(tmp_path / "p", {"app/routes/items.py": ROUTE})
     path = root / "app" / "routes" / "items.py"

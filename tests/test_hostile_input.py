@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from layerlint.collect import MAX_FILE_BYTES, FileInput, collect
+from layerlint.collect import collect
+from layerlint.file_context import FileInput
+from layerlint.parsing import MAX_FILE_BYTES
 
 INFO = FileInput("app/services/x.py", "app.services.x", False, "services")
 

@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from tests.conftest import MakeProject
 from tests.test_cli import SERVICE_WITH_HTTP, invoke
 
-from layerlint.collect import FileInput, collect
+from layerlint.collect import collect
 from layerlint.config import parse_config
 from layerlint.engine import RunOptions, run
+from layerlint.file_context import FileInput
 from layerlint.rules.fastapi.blocking_call_in_async import BlockingCallInAsync
 from layerlint.rules.layering.http_exception_in_service import HttpExceptionInService
 from layerlint.workers import build_file_rules

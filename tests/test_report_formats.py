@@ -20,6 +20,7 @@ from rich.cells import cell_len
 
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
 from layerlint.report import FORMATS, ReportContext, get_reporter
+from layerlint.rule_metadata import RuleMetadata
 from layerlint.rules.base import Rule
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -52,9 +53,9 @@ class FakeHardcodedSecret(Rule):
     message = "hardcoded secret; read it from settings"
 
 
-RULES: dict[str, type[Rule]] = {
-    "LL104": FakeHttpExceptionInService,
-    "LL701": FakeHardcodedSecret,
+RULES: dict[str, RuleMetadata] = {
+    "LL104": FakeHttpExceptionInService.metadata(),
+    "LL701": FakeHardcodedSecret.metadata(),
 }
 SERVICE = "app/services/user_service.py"
 CONFIG = "app/core/config.py"

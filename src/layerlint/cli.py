@@ -229,7 +229,7 @@ def _check(
     context = ReportContext(
         tool_version=__version__,
         files_checked=files_checked,
-        rules=all_rules(),
+        rules={code: rule.metadata() for code, rule in all_rules().items()},
         source_lines=_source_lines(diagnostics, cwd),
         root_uri=cwd.as_uri() + "/",
         color=output is None and output_format == "text" and _color_wanted(),
@@ -258,7 +258,7 @@ def _apply_fixes(config: Config, options: RunOptions, mode: FixMode) -> tuple[Ru
 
     Returns the run after fixing (before, with ``--diff``) and whether anything changed.
     """
-    from layerlint.autofix import autofix
+    from layerlint.fix_run import autofix
 
     report = autofix(config, options, unsafe=mode.unsafe, write=mode.fix)
     changed = [f for f in report.files if f.changed]
@@ -396,7 +396,7 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
     try:
         from layerlint.config import load_config
         from layerlint.engine import RunOptions, run
-        from layerlint.layer_graph import render_layer_graph
+        from layerlint.layer_diagram import render_layer_graph
 
         config = load_config(path.resolve(), config_file.resolve() if config_file else None)
         result = run(config, RunOptions(use_cache=not no_cache, select=("LL1",)), need_project=True)
@@ -417,7 +417,7 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
 )
 def init(directory: Path) -> None:
     """Write a commented [tool.layerlint] block for the detected layout into pyproject.toml."""
-    from layerlint.init import init_project
+    from layerlint.init_config import init_project
 
     try:
         pyproject, added = init_project(directory)

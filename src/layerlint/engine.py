@@ -23,12 +23,14 @@ from layerlint.cache import (
     write_pickle,
 )
 from layerlint.cache_key import cache_key
-from layerlint.collect import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, FileInput, collect
+from layerlint.collect import INTERNAL_ERROR_CODE, collect
 from layerlint.config import Config
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
 from layerlint.discovery import SourceFile, discover, module_name, source_roots
 from layerlint.facts import ModuleFacts
+from layerlint.file_context import FileInput
 from layerlint.layers import Contract, LayerMap
+from layerlint.parsing import SYNTAX_ERROR_CODE
 from layerlint.project import Project
 from layerlint.rules import all_rules, project_rules
 from layerlint.rules.base import Finding, ProjectRule

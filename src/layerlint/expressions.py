@@ -90,7 +90,6 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
     if isinstance(node, cst.Dict):
         pairs: list[tuple[str, Value]] = []
         by_name: list[Value] = []
-        starred = any(isinstance(el, cst.StarredDictElement) for el in node.elements)
         for el in node.elements:
             if isinstance(el, cst.DictElement):
                 key = string_value(el.key) if isinstance(el.key, cst.SimpleString) else None
@@ -101,7 +100,7 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
                     by_name.append(
                         Value("pair", dotted, elements=(summarize(el.value, depth + 1),))
                     )
-        return Value("dict", keywords=tuple(pairs), elements=tuple(by_name), has_star=starred)
+        return Value("dict", keywords=tuple(pairs), elements=tuple(by_name))
     if isinstance(node, cst.Subscript):
         base = dotted_name(node.value)
         elements = tuple(
@@ -118,20 +117,16 @@ def summarize(node: cst.BaseExpression, depth: int = 0) -> Value:
 def _summarize_call(node: cst.Call, depth: int) -> Value:
     args: list[Value] = []
     keywords: list[tuple[str, Value]] = []
-    has_star = False
     for arg in node.args:
         if arg.keyword is not None:
             keywords.append((arg.keyword.value, summarize(arg.value, depth + 1)))
-        elif arg.star:
-            has_star = True
-        else:
+        elif not arg.star:
             args.append(summarize(arg.value, depth + 1))
     return Value(
         "call",
         callee_of(node),
         keywords=tuple(keywords),
         elements=tuple(args),
-        has_star=has_star,
     )
 
 

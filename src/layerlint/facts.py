@@ -8,31 +8,61 @@ enough for the project rules (dotted names, literals, call targets and keywords)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from layerlint.diagnostics import Diagnostic, Span, fast_pickle
 
 Dotted = tuple[str, ...]
 
+#: What a ``Value`` summarises; see ``Value`` for what each kind carries.
+ValueKind = Literal[
+    "name",
+    "call",
+    "instance",
+    "context",
+    "str",
+    "fstring",
+    "int",
+    "bool",
+    "none",
+    "list",
+    "dict",
+    "pair",
+    "subscript",
+    "binop",
+    "other",
+]
+
 
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Value:
-    """A summary of an expression.
+    """A summary of an expression, by kind:
 
-    kind is one of: ``name`` (a dotted name), ``call`` (a call of ``dotted``), ``str``,
-    ``int``, ``bool``, ``none``, ``list`` (a list/tuple/set literal of ``elements``),
-    ``dict`` (string keys in ``keywords``; keys that are names as ``pair`` elements:
-    ``dotted`` is the key, ``elements[0]`` the value), ``subscript`` (``dotted[...]``),
-    ``other``.
+    - ``name``: a dotted name (``dotted``), ``session`` or ``status.HTTP_200_OK``.
+    - ``call``: a call of ``dotted``; positional arguments in ``elements``, keyword
+      arguments in ``keywords`` (``dotted`` is empty when the callee is not a name).
+    - ``instance``: an object of type ``dotted``, known from an annotation
+      (``x: Session = ...``) rather than from the value itself.
+    - ``context``: what ``with dotted(...) as x`` binds: the call's ``dotted`` and
+      ``keywords``, the object being whatever its ``__enter__`` returns.
+    - ``str`` / ``int`` / ``bool``: a literal, in ``literal``.
+    - ``fstring``: a formatted (or undecodable) string literal; no value known.
+    - ``none``: the literal ``None``.
+    - ``list``: a list, tuple or set literal of ``elements``.
+    - ``dict``: a dict literal; string keys in ``keywords``, keys that are names as
+      ``pair`` elements.
+    - ``pair``: one ``{Name: value}`` item: ``dotted`` is the key, ``elements[0]`` the value.
+    - ``subscript``: ``dotted[...]`` with the index expressions in ``elements``.
+    - ``binop``: a binary operation; ``literal`` names the operator (``"BitOr"``).
+    - ``other``: anything else, or something nested too deeply to summarise.
     """
 
-    kind: str
+    kind: ValueKind
     dotted: Dotted = ()
     literal: str | int | bool | None = None
     keywords: tuple[tuple[str, Value], ...] = ()
     elements: tuple[Value, ...] = ()
-    # ``f(*a, **k)`` or ``{**base}``: arguments or keys exist that are not listed.
-    has_star: bool = False
 
     def keyword(self, name: str) -> Value | None:
         """The value of keyword argument (or dict key) ``name``, if present."""
@@ -78,7 +108,6 @@ class ParamFact:
     # The default value (``= Body(max_length=10)``, ``= Depends(get_db)``), if any.
     default: Value | None = None
     # Extra ``Annotated[X, ...]`` metadata (``Field(max_length=10)``, ``Query()``...).
-    annotated_metadata: tuple[Value, ...] = ()
 
 
 @fast_pickle
@@ -108,7 +137,6 @@ class RaiseFact:
 
     exception: Dotted | None
     span: Span
-    constructed: bool
     handled_by: tuple[Dotted, ...] = ()
 
 
@@ -130,7 +158,6 @@ class FunctionFact:
     qualname: str
     class_name: str | None
     span: Span
-    is_async: bool
     decorators: tuple[Value, ...]
     params: tuple[ParamFact, ...]
     returns: Dotted | None
@@ -143,14 +170,6 @@ class FunctionFact:
     self_attributes: tuple[tuple[str, Value], ...] = ()
     # Names of nested functions defined inside this one.
     nested: tuple[str, ...] = ()
-    # The full return annotation (``list[X]``, ``A | B``) when there is one.
-    return_annotation: Value | None = None
-    # Where each decorator starts, in the order of ``decorators``.
-    decorator_spans: tuple[Span, ...] = ()
-
-    @property
-    def has_return_annotation(self) -> bool:
-        return self.return_annotation is not None
 
 
 @fast_pickle
@@ -202,10 +221,8 @@ class ModuleFacts:
     functions: tuple[FunctionFact, ...] = ()
     assignments: tuple[tuple[str, Value], ...] = ()
     calls: tuple[CallFact, ...] = ()
-    exports: tuple[str, ...] | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     parsed: bool = True
-    lines_of_code: int = 0
     suppressions: tuple[tuple[int, tuple[str, ...] | None], ...] = field(default=())
 
     def function(self, qualname: str) -> FunctionFact | None:

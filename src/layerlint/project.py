@@ -1,6 +1,6 @@
 """The project graph: modules and layers, imports, symbols, types and calls.
 
-Everything here is a look-up over the plain facts of collect.py. Names are resolved
+Everything here is a look-up over the plain facts of fact_collector.py. Names are resolved
 through imports and re-exports to the module that defines them; classes are classified
 (Pydantic model, ORM model, repository, service...) through their bases across files;
 the type of a receiver is inferred from annotations, constructors, ``Depends`` factories,
@@ -291,6 +291,20 @@ class Project:
         facts = self.modules[split[0]]
         return [(facts, value) for var, value in facts.assignments if var == split[1]]
 
+    def assignment_of(self, module: str, dotted: Dotted) -> tuple[ModuleFacts, Value] | None:
+        """The module-level assignment ``dotted`` refers to in ``module``, if it is one."""
+        resolved = self.resolve_canonical(module, dotted)
+        return self.module_assignment(resolved) if resolved is not None else None
+
+    def factory_of(self, qualified: str) -> str | None:
+        """What a module-level variable was made by: ``Base = declarative_base()`` gives
+        ``sqlalchemy.orm.declarative_base``; None when it is not assigned a call."""
+        assigned = self.module_assignment(qualified)
+        if assigned is None or assigned[1].kind != "call":
+            return None
+        facts, value = assigned
+        return self.resolve_canonical(facts.module, value.dotted)
+
     def base_names(self, ref: ClassRef) -> list[str]:
         """Qualified names of the direct bases of a class."""
         names = []
@@ -311,14 +325,8 @@ class Project:
             for base in self.base_names(ref):
                 if base not in result:
                     result |= self.ancestry(base, depth + 1)
-        else:
-            assigned = self.module_assignment(qualified)
-            if assigned is not None:
-                facts, value = assigned
-                if value.kind == "call":
-                    factory = self.resolve_canonical(facts.module, value.dotted)
-                    if factory in ORM_BASE_FACTORIES:
-                        result.add("<declarative_base>")
+        elif self.factory_of(qualified) in ORM_BASE_FACTORIES:
+            result.add("<declarative_base>")
         frozen = frozenset(result)
         self._class_kind_memo[qualified] = frozen
         return frozen
@@ -697,13 +705,8 @@ class _TypeInference:
             if fn.function.returns is not None:
                 return self.of_annotation(fn.module, fn.function.returns, depth + 1)
             return None
-        assigned = self.project.module_assignment(resolved)
-        if assigned is not None:
-            owner, value = assigned
-            if value.kind == "call":
-                factory = self.project.resolve_canonical(owner.module, value.dotted)
-                if factory in SESSION_FACTORIES:
-                    return SESSION
+        if self.project.factory_of(resolved) in SESSION_FACTORIES:
+            return SESSION
         return None
 
     def of_value(
@@ -728,10 +731,7 @@ class _TypeInference:
         return None
 
     def _global(self, facts: ModuleFacts, dotted: Dotted, depth: int) -> str | None:
-        resolved = self.project.resolve_canonical(facts.module, dotted)
-        if resolved is None:
-            return None
-        assigned = self.project.module_assignment(resolved)
+        assigned = self.project.assignment_of(facts.module, dotted)
         if assigned is None:
             return None
         owner, value = assigned

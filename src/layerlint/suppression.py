@@ -1,12 +1,43 @@
-"""Suppression: ``# noqa`` (flake8 semantics), ``# layerlint: ignore[...]``, per-file-ignores."""
+"""Suppression: ``# noqa`` (flake8 semantics), ``# layerlint: ignore[...]``, per-file-ignores.
+
+The comments are read once per file (``parse_suppressions``, cached with its facts) and
+applied after every rule has run, so that LL002 can tell which ones matched nothing.
+"""
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from layerlint.diagnostics import Diagnostic, Severity, Span
+
+_SUPPRESSION = re.compile(
+    r"#\s*(?:noqa(?::[\s]?(?P<noqa>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?"
+    r"|layerlint:\s*ignore(?:\[(?P<ignore>[^\]]*)\])?)",
+    re.IGNORECASE,
+)
+
+
+def parse_suppressions(text: str) -> tuple[tuple[int, tuple[str, ...] | None], ...]:
+    """``(line, codes)`` for each suppression comment; codes None means every code."""
+    found: list[tuple[int, tuple[str, ...] | None]] = []
+    if "noqa" not in text.lower() and "layerlint" not in text:
+        return ()
+    for number, line in enumerate(text.splitlines(), 1):
+        if "#" not in line:
+            continue
+        match = _SUPPRESSION.search(line)
+        if match is None:
+            continue
+        codes = match.group("noqa") or match.group("ignore")
+        if codes:
+            found.append((number, tuple(c.upper() for c in re.split(r"[,\s]+", codes) if c)))
+        else:
+            found.append((number, None))
+    return tuple(found)
+
 
 UNUSED_SUPPRESSION = "LL002"
 

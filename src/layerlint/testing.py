@@ -9,6 +9,7 @@ from pathlib import Path
 from layerlint.config import parse_config
 from layerlint.diagnostics import Diagnostic
 from layerlint.engine import RunOptions, run
+from layerlint.fix_run import autofix
 from layerlint.project import Project
 
 
@@ -70,8 +71,6 @@ def fix_files(
     unsafe: bool = False,
 ) -> tuple[dict[str, str], dict[str, str], int]:
     """Run ``--fix`` twice on an in-memory project: (after first, after second, fixed count)."""
-    from layerlint.autofix import autofix
-
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         write_project(root, files)

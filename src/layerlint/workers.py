@@ -20,9 +20,10 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING
 
-from layerlint.collect import INTERNAL_ERROR_CODE, FileInput, collect
+from layerlint.collect import INTERNAL_ERROR_CODE, collect
 from layerlint.diagnostics import Diagnostic, Severity, Span
 from layerlint.facts import ModuleFacts
+from layerlint.file_context import FileInput
 from layerlint.rules import file_rules
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from layerlint.diagnostics import Diagnostic
-from layerlint.rules.base import Rule
+from layerlint.rule_metadata import RuleMetadata
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class ReportContext:
 
     tool_version: str
     files_checked: int
-    rules: Mapping[str, type[Rule]]
+    rules: Mapping[str, RuleMetadata]
     # Source lines (without line endings) of the files that have diagnostics, by path.
     source_lines: Mapping[str, Sequence[str]] = field(default_factory=dict)
     # Absolute path of the directory diagnostics' paths are relative to (SARIF's srcroot).

@@ -13,14 +13,14 @@ from typing import Any
 
 from layerlint.diagnostics import Diagnostic
 from layerlint.report import ReportContext
-from layerlint.rules.base import Rule
+from layerlint.rule_metadata import RuleMetadata
 
 # Bump only on incompatible changes (a field removed, renamed or retyped).
 SCHEMA_VERSION = 1
 INTERNAL_ERROR_NAME = "internal-error"
 
 
-def rule_name(code: str, rules: Mapping[str, type[Rule]]) -> str:
+def rule_name(code: str, rules: Mapping[str, RuleMetadata]) -> str:
     """The rule's kebab-case name; internal errors and unknown codes have no rule class."""
     rule = rules.get(code)
     return rule.name if rule is not None else INTERNAL_ERROR_NAME

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from layerlint.diagnostics import Diagnostic, Severity
 from layerlint.report import ReportContext
 from layerlint.report.json_report import rule_name, sorted_diagnostics
-from layerlint.rules.base import Rule
+from layerlint.rule_metadata import RuleMetadata
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/layerlint/layerlint"
@@ -58,12 +58,12 @@ def _markdown(documentation: str) -> str:
     return documentation.replace("``", "`")
 
 
-def _known_rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
-    documentation = rule.documentation() or rule.summary()
+def _known_rule_descriptor(rule: RuleMetadata) -> dict[str, Any]:
+    documentation = rule.documentation or rule.summary
     help_uri = f"{RULES_DOC_URI}#{rule.code.lower()}"
     return {
         "shortDescription": {"text": rule.message},
-        "fullDescription": {"text": rule.summary()},
+        "fullDescription": {"text": rule.summary},
         "help": {
             "text": documentation,
             "markdown": f"{_markdown(documentation)}\n\n[Rule documentation]({help_uri})",
@@ -88,7 +88,7 @@ def _default_level(code: str, ordered: Sequence[Diagnostic]) -> str:
 
 
 def _rule_descriptor(
-    code: str, ordered: Sequence[Diagnostic], rules: Mapping[str, type[Rule]]
+    code: str, ordered: Sequence[Diagnostic], rules: Mapping[str, RuleMetadata]
 ) -> dict[str, Any]:
     rule = rules.get(code)
     body = _known_rule_descriptor(rule) if rule is not None else _internal_descriptor(code)

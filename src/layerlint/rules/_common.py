@@ -218,7 +218,6 @@ def module_ref(facts: ModuleFacts) -> FunctionRef:
             qualname="<module>",
             class_name=None,
             span=UNKNOWN_SPAN,
-            is_async=False,
             decorators=(),
             params=(),
             returns=None,

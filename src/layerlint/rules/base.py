@@ -11,11 +11,12 @@ import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
 from layerlint.diagnostics import Span
+from layerlint.rule_metadata import RuleMetadata
 
 if TYPE_CHECKING:
     from layerlint.project import Project
@@ -140,6 +141,17 @@ class Rule:
         return doc.splitlines()[0] if doc else cls.message
 
     @classmethod
+    def metadata(cls) -> RuleMetadata:
+        """The rule as reporters see it (they never import rule classes)."""
+        return RuleMetadata(
+            code=cls.code,
+            name=cls.name,
+            message=cls.message,
+            summary=cls.summary(),
+            documentation=cls.documentation(),
+        )
+
+    @classmethod
     def examples(cls, kind: str) -> tuple[Example, ...]:
         """``valid`` or ``invalid`` examples as projects."""
         raw = cls.valid if kind == "valid" else cls.invalid
@@ -163,47 +175,12 @@ class Fix:
     safe: bool = True
 
 
-class FileContext(Protocol):
-    """What a file rule may ask about the module it is looking at."""
-
-    @property
-    def module(self) -> str: ...
-
-    @property
-    def layer(self) -> str | None: ...
-
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def enclosing_function(self) -> cst.FunctionDef | None:
-        """The innermost function whose body is being walked."""
-        ...
-
-    @property
-    def enclosing_class(self) -> cst.ClassDef | None:
-        """The class whose body is being walked directly."""
-        ...
-
-    @property
-    def in_type_checking(self) -> bool:
-        """Inside an ``if TYPE_CHECKING:`` block."""
-        ...
-
-    def qualified_name(self, node: cst.BaseExpression) -> str | None:
-        """Dotted name of an expression resolved through this module's imports."""
-        ...
-
-    def report(self, node: cst.CSTNode, message: str | None = None, fix: Fix | None = None) -> None:
-        """Report the rule's diagnostic at ``node``, optionally with its fix."""
-        ...
-
-
 class FileRule(Rule):
     """A rule that sees one module's CST; subclasses define ``visit_<Node>`` methods.
 
     Each method receives the node and the file context; all file rules are driven by
-    the one walk of collect.py, so a rule pays only for the node types it names.
+    the one walk of the per-file pass (collect.py), so a rule pays only for the node types
+    it names. Each callback receives the node and the ``FileContext``.
     """
 
     kind: ClassVar[str] = "file"

@@ -8,8 +8,9 @@ import tokenize
 
 import libcst as cst
 
+from layerlint.file_context import FileContext
 from layerlint.rules._common import module_assigns_revision
-from layerlint.rules.base import Example, FileContext, FileRule
+from layerlint.rules.base import Example, FileRule
 
 _SEED = "ai1-skills: every migration must have a working downgrade() function"
 

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from layerlint.expressions import dotted_name, import_bindings, keyword_arg, literal_int
+from layerlint.file_context import FileContext
 from layerlint.project import ROUTE_METHODS
-from layerlint.rules.base import Example, FileContext, FileRule, Fix, Fixability, OptionValue
+from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
 from layerlint.rules.fastapi._support import SEED_AI1
-from layerlint.walker import children
+from layerlint.syntax_tree import children
 
 if TYPE_CHECKING:
     pass

@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping
 import libcst as cst
 
 from layerlint.expressions import dotted_name
+from layerlint.file_context import FileContext
 from layerlint.rules._common import SYNC_SESSIONS, is_test_path
-from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
+from layerlint.rules.base import Example, FileRule, OptionValue
 from layerlint.rules.fastapi._blocking_calls import (
     BLOCKING_BUILTINS,
     BLOCKING_FUNCTIONS,

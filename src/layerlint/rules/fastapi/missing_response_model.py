@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import dotted_name, keyword_arg, literal_int
-from layerlint.rules.base import FileContext, FileRule, OptionValue
+from layerlint.file_context import FileContext
+from layerlint.rules.base import FileRule, OptionValue
 from layerlint.rules.fastapi._support import (
     NON_JSON_VERBS,
     SEED_AI1,

@@ -34,13 +34,7 @@ def session_opening(project: Project, ref: FunctionRef, call: CallFact) -> str |
 
 def is_session_maker(project: Project, qualified: str) -> bool:
     """True when ``qualified`` is a module-level ``sessionmaker(...)`` assignment."""
-    assigned = project.module_assignment(qualified)
-    if assigned is None:
-        return False
-    owner, value = assigned
-    if value.kind != "call":
-        return False
-    return project.resolve_canonical(owner.module, value.dotted) in SESSION_MAKERS
+    return project.factory_of(qualified) in SESSION_MAKERS
 
 
 class SessionNotInjected(ProjectRule):

@@ -130,10 +130,7 @@ class SharedRequestResponseSchema(ProjectRule):
             declared = response_type(project, route)
             if declared is None:
                 continue
-            value = declared.value
-            if declared.source == "return annotation" and route.ref.function.return_annotation:
-                value = route.ref.function.return_annotation
-            single, listed = _response_classes(project, declared.module, value)
+            single, listed = _response_classes(project, declared.module, declared.value)
             for param, model, is_list in body_params(project, route.ref):
                 if model in (listed if is_list else single):
                     message = self.message.format(schema=model.rsplit(".", 1)[-1], param=param.name)

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 
 from layerlint.expressions import dotted_name
-from layerlint.rules.base import Example, FileContext, FileRule, Fix, Fixability, OptionValue
+from layerlint.file_context import FileContext
+from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
 from layerlint.rules.fastapi._support import SEED_BACKEND
 
 

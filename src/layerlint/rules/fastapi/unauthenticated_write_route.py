@@ -26,10 +26,7 @@ def param_dependency(project: Project, module: str, param: ParamFact) -> tuple[s
         return module, param.depends
     if param.annotation is None:
         return None
-    resolved = project.resolve_canonical(module, param.annotation)
-    if resolved is None:
-        return None
-    assigned = project.module_assignment(resolved)
+    assigned = project.assignment_of(module, param.annotation)
     if assigned is None:
         return None
     owner, value = assigned
@@ -379,13 +376,9 @@ class _AuthIndex:
             return False
         if resolved.startswith("fastapi.security."):
             return True
-        assigned = self.project.module_assignment(resolved)
-        if assigned is not None:
-            owner, value = assigned
-            if value.kind == "call":
-                constructor = self.project.resolve_canonical(owner.module, value.dotted)
-                if constructor is not None and constructor.startswith("fastapi.security."):
-                    return True
+        constructor = self.project.factory_of(resolved)
+        if constructor is not None and constructor.startswith("fastapi.security."):
+            return True
         if depth > 4:
             return False
         return any(

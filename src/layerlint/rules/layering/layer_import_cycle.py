@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from layerlint.graph import import_cycles
+from layerlint.import_graph import import_cycles
 from layerlint.project import Project
 from layerlint.rules.base import Finding, ProjectRule
 from layerlint.rules.layering._support import app

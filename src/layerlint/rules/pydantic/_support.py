@@ -17,7 +17,7 @@ from layerlint.rules._common import module_ref as module_ref  # re-exported
 from layerlint.rules.base import Fix
 
 if TYPE_CHECKING:
-    from layerlint.rules.base import FileContext
+    from layerlint.file_context import FileContext
 
 
 SQLMODEL_BASES = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})

@@ -12,7 +12,7 @@ from layerlint.rules.base import Default, Example, FileRule, OptionValue, RuleOp
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 _TYPING = frozenset({"typing", "typing_extensions"})
@@ -112,10 +112,10 @@ class OptionalStyle(FileRule):
         super().__init__(options)
         self._lazy_annotations = False
 
-    def visit_Module(self, node: cst.Module, ctx: FileRuleContext) -> None:
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._lazy_annotations = False
 
-    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileRuleContext) -> None:
+    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileContext) -> None:
         if (
             isinstance(node.module, cst.Name)
             and node.module.value == "__future__"
@@ -125,7 +125,7 @@ class OptionalStyle(FileRule):
         ):
             self._lazy_annotations = True
 
-    def visit_Annotation(self, node: cst.Annotation, ctx: FileRuleContext) -> None:
+    def visit_Annotation(self, node: cst.Annotation, ctx: FileContext) -> None:
         pipe = self.options["union-style"] == "pipe"
         stack: list[cst.BaseExpression] = [node.annotation]
         budget = 64
@@ -158,7 +158,7 @@ class OptionalStyle(FileRule):
 
     @staticmethod
     def _typing_optional(
-        node: cst.Subscript, members: list[cst.BaseExpression], ctx: FileRuleContext
+        node: cst.Subscript, members: list[cst.BaseExpression], ctx: FileContext
     ) -> bool:
         base = node.value
         name = (

@@ -22,7 +22,7 @@ from layerlint.rules.pydantic._support import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 def orm_mode_keyword_fix(arg: cst.Arg, siblings: Sequence[cst.Arg]) -> Fix | None:
@@ -158,10 +158,10 @@ class OrmMode(FileRule):
         super().__init__(options)
         self._models = ModelClassifier()
 
-    def visit_Module(self, node: cst.Module, ctx: FileRuleContext) -> None:
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._models.reset()
 
-    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileRuleContext) -> None:
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
         verdict = self._models.classify(node, ctx)
         if verdict is Verdict.NO:
             return
@@ -184,7 +184,7 @@ class OrmMode(FileRule):
                     self._models.confirm(node)
                     ctx.report(target, fix=orm_mode_target_fix(target, config))
 
-    def visit_Call(self, node: cst.Call, ctx: FileRuleContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         func = node.func
         name = (
             func.value

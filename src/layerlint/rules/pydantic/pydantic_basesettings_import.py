@@ -13,7 +13,7 @@ from layerlint.rules.pydantic._support import drop_item
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 _COMPAT_HANDLERS = frozenset({"ImportError", "ModuleNotFoundError", "Exception"})
@@ -208,22 +208,22 @@ class PydanticBaseSettingsImport(FileRule):
         super().__init__(options)
         self._compat = CompatGuard()
 
-    def visit_Module(self, node: cst.Module, ctx: FileRuleContext) -> None:
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._compat.reset()
 
-    def visit_Try(self, node: cst.Try, ctx: FileRuleContext) -> None:
+    def visit_Try(self, node: cst.Try, ctx: FileContext) -> None:
         self._compat.enter_try(node)
 
-    def leave_Try(self, node: cst.Try, ctx: FileRuleContext) -> None:
+    def leave_Try(self, node: cst.Try, ctx: FileContext) -> None:
         self._compat.leave()
 
-    def visit_If(self, node: cst.If, ctx: FileRuleContext) -> None:
+    def visit_If(self, node: cst.If, ctx: FileContext) -> None:
         self._compat.enter_if(node)
 
-    def leave_If(self, node: cst.If, ctx: FileRuleContext) -> None:
+    def leave_If(self, node: cst.If, ctx: FileContext) -> None:
         self._compat.leave()
 
-    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileRuleContext) -> None:
+    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileContext) -> None:
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
         module = ".".join(dotted_name(node.module) or ())
@@ -233,7 +233,7 @@ class PydanticBaseSettingsImport(FileRule):
             if isinstance(alias.name, cst.Name) and alias.name.value == "BaseSettings":
                 ctx.report(alias, fix=basesettings_import_fix(node, alias))
 
-    def visit_Attribute(self, node: cst.Attribute, ctx: FileRuleContext) -> None:
+    def visit_Attribute(self, node: cst.Attribute, ctx: FileContext) -> None:
         if node.attr.value != "BaseSettings" or self._compat.depth:
             return
         if ctx.qualified_name(node) == "pydantic.BaseSettings":

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from layerlint.expressions import dotted_name
+from layerlint.rules._rewrites import indented_by
 from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
 from layerlint.rules.pydantic._support import (
     CONFIG_DICTS,
@@ -29,7 +30,7 @@ from layerlint.rules.pydantic._support import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 #: ``BaseSettings`` wherever v1 and pydantic-settings put it.
@@ -182,32 +183,6 @@ class _ConfigItem:
     value: cst.BaseExpression
     leading: Sequence[cst.EmptyLine]
     comment: cst.TrailingWhitespace | None
-
-
-class _Shift(cst.CSTTransformer):
-    """Indent the continuation lines of an expression by ``extra`` more."""
-
-    def __init__(self, extra: str) -> None:
-        super().__init__()
-        self.extra = extra
-
-    def leave_ParenthesizedWhitespace(
-        self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
-    ) -> cst.ParenthesizedWhitespace:
-        if not updated_node.indent:
-            return updated_node
-        return updated_node.with_changes(
-            last_line=cst.SimpleWhitespace(self.extra + updated_node.last_line.value)
-        )
-
-    def leave_EmptyLine(
-        self, original_node: cst.EmptyLine, updated_node: cst.EmptyLine
-    ) -> cst.EmptyLine:
-        if not updated_node.indent or updated_node.comment is None:
-            return updated_node
-        return updated_node.with_changes(
-            whitespace=cst.SimpleWhitespace(self.extra + updated_node.whitespace.value)
-        )
 
 
 def _shift_lines(lines: Sequence[cst.EmptyLine], extra: str) -> list[cst.EmptyLine]:
@@ -430,7 +405,7 @@ def _multi_line_call(
     indent: str,
 ) -> cst.Call:
     """One key per line at the column the keys had, comments where they were."""
-    shift = _Shift(indent)
+    shift = indented_by(indent)
 
     def separator(
         comment: cst.TrailingWhitespace | None, lines: Sequence[cst.EmptyLine], last_line: str
@@ -593,13 +568,13 @@ class PydanticConfigClass(FileRule):
         self._presumed: set[str] = set()
         self._indent = "    "
 
-    def visit_Module(self, node: cst.Module, ctx: FileRuleContext) -> None:
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._models.reset()
         self._settings.clear()
         self._presumed.clear()
         self._indent = node.default_indent
 
-    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileRuleContext) -> None:
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
         verdict = self._models.classify(node, ctx)
         if verdict is Verdict.NO:
             return
@@ -622,7 +597,7 @@ class PydanticConfigClass(FileRule):
             for dotted in (dotted_name(base_expression(arg)) for arg in node.bases)
         )
 
-    def _is_settings(self, node: cst.ClassDef, ctx: FileRuleContext) -> bool:
+    def _is_settings(self, node: cst.ClassDef, ctx: FileContext) -> bool:
         """A BaseSettings subclass (directly or via this file): its config is a
         ``SettingsConfigDict``."""
         for arg in node.bases:

@@ -14,7 +14,7 @@ from layerlint.rules.pydantic._support import SEED_V2, bool_literal, keywords, r
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 FIELD_RENAMES: Mapping[str, str] = {
@@ -204,7 +204,7 @@ class PydanticV1FieldArgument(FileRule):
         ),
     )
 
-    def visit_Call(self, node: cst.Call, ctx: FileRuleContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         found = [
             arg
             for arg in node.args

@@ -11,7 +11,7 @@ from layerlint.rules.base import FileRule
 from layerlint.rules.pydantic._support import SEED_V2
 
 if TYPE_CHECKING:
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 class PydanticV1Import(FileRule):
@@ -54,7 +54,7 @@ class PydanticV1Import(FileRule):
         "    import pydantic\n",
     )
 
-    def visit_Import(self, node: cst.Import, ctx: FileRuleContext) -> None:
+    def visit_Import(self, node: cst.Import, ctx: FileContext) -> None:
         if ctx.enclosing_function is not None:
             return
         for alias in node.names:
@@ -62,7 +62,7 @@ class PydanticV1Import(FileRule):
             if dotted is not None and dotted[:2] == ("pydantic", "v1"):
                 ctx.report(alias)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileRuleContext) -> None:
+    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileContext) -> None:
         if node.relative or node.module is None or ctx.enclosing_function is not None:
             return
         dotted = dotted_name(node.module)

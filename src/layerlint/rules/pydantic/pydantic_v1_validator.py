@@ -27,7 +27,7 @@ from layerlint.rules.pydantic._support import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from layerlint.collect import FileRuleContext
+    from layerlint.file_context import FileContext
 
 
 Replacement = tuple[cst.CSTNode, cst.CSTNode]
@@ -480,7 +480,7 @@ class PydanticV1Validator(FileRule):
         ),
     )
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileRuleContext) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
         found = [(decorator, _decorator_target(decorator, ctx)) for decorator in node.decorators]
         only_validators = all(
             qualified in _VALIDATORS or qualified in _V2_VALIDATORS or qualified == "classmethod"
@@ -497,7 +497,7 @@ class PydanticV1Validator(FileRule):
             )
             ctx.report(decorator, message, fix=validator_fix(context, ctx.qualified_name))
 
-    def visit_Call(self, node: cst.Call, ctx: FileRuleContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         """The call form ``validator("x")(fn)`` / ``root_validator(pre=True)(fn)``."""
         inner = node.func
         if not isinstance(inner, cst.Call):
@@ -512,7 +512,7 @@ class PydanticV1Validator(FileRule):
         )
         ctx.report(node, message)
 
-    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileRuleContext) -> None:
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
         for decorator in node.decorators:
             dotted, qualified = _decorator_target(decorator, ctx)
             if qualified in _VALIDATORS:
@@ -522,7 +522,7 @@ class PydanticV1Validator(FileRule):
                 ctx.report(decorator, message)
 
 
-def _decorator_target(decorator: cst.Decorator, ctx: FileRuleContext) -> tuple[Dotted, str]:
+def _decorator_target(decorator: cst.Decorator, ctx: FileContext) -> tuple[Dotted, str]:
     """The decorator's dotted spelling and what it resolves to (``""`` if unknown)."""
     expression = decorator.decorator
     if isinstance(expression, cst.Call):

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import keyword_arg, string_value
-from layerlint.rules.base import FileContext, FileRule, OptionValue
+from layerlint.file_context import FileContext
+from layerlint.rules.base import FileRule, OptionValue
 from layerlint.rules.security._support import is_true
 
 _CORS = frozenset(

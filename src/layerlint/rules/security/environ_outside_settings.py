@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from layerlint.file_context import FileContext
 from layerlint.rules._common import is_test_path
-from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
+from layerlint.rules.base import Example, FileRule, OptionValue
 from layerlint.rules.security._support import ENV_READS
 
 

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import keyword_arg, string_value
+from layerlint.file_context import FileContext
 from layerlint.rules._common import is_secret_name, is_test_path, normalize_name
-from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
+from layerlint.rules.base import Example, FileRule, OptionValue
 from layerlint.rules.security._support import ENV_READS
 
 MIN_SECRET_LENGTH = 8

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import keyword_arg, string_value
+from layerlint.file_context import FileContext
 from layerlint.rules._common import is_test_path
-from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
-from layerlint.walker import iter_nodes
+from layerlint.rules.base import Example, FileRule, OptionValue
+from layerlint.syntax_tree import iter_nodes
 
 
 def _is_false(node: cst.BaseExpression) -> bool:

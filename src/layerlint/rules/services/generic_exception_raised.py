@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from layerlint.rules.base import Example, FileContext, FileRule
+from layerlint.file_context import FileContext
+from layerlint.rules.base import Example, FileRule
 from layerlint.rules.services._support import BROAD, BROAD_QUALIFIED
 
 _RAISE_LAYERS = frozenset({"services", "repositories"})

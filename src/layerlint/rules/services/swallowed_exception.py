@@ -7,9 +7,10 @@ from http import HTTPStatus
 
 import libcst as cst
 
-from layerlint.rules.base import Example, FileContext, FileRule
+from layerlint.file_context import FileContext
+from layerlint.rules.base import Example, FileRule
 from layerlint.rules.services._support import BROAD, BROAD_QUALIFIED
-from layerlint.walker import children, iter_nodes
+from layerlint.syntax_tree import children, iter_nodes
 
 _SWALLOW_LAYERS = frozenset({"routes", "services", "repositories"})
 

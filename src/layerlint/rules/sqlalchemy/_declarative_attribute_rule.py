@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.rules.base import FileContext, FileRule, OptionValue
+from layerlint.file_context import FileContext
+from layerlint.rules.base import FileRule, OptionValue
 from layerlint.rules.sqlalchemy._column_fix import FileFacts
 from layerlint.rules.sqlalchemy._declarative_scan import (
     ClassRecord,

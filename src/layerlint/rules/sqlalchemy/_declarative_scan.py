@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from layerlint.expressions import dotted_name, string_value
+from layerlint.file_context import FileContext
 from layerlint.project import PYDANTIC_BASES
-from layerlint.rules.base import FileContext
 from layerlint.rules.sqlalchemy._support import (
     COLUMN,
     DECLARATIVE_BASES,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import libcst as cst
 
@@ -12,8 +11,7 @@ from layerlint.expressions import dotted_name, import_bindings
 from layerlint.facts import Dotted, ModuleFacts
 from layerlint.project import ORM_BASE_FACTORIES, ORM_BASES, SESSION, FunctionRef, Project
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
-from layerlint.rules.base import FileContext
-from layerlint.walker import iter_nodes
+from layerlint.syntax_tree import iter_nodes
 
 COLUMN = frozenset(
     {
@@ -48,16 +46,6 @@ DECLARATIVE_FACTORIES = ORM_BASE_FACTORIES
 
 
 ASYNC_MODULES = ("sqlalchemy.ext.asyncio", "sqlmodel.ext.asyncio")
-
-
-class ScopedContext(FileContext, Protocol):
-    """The FileContext plus the scope information collect.py tracks during the walk."""
-
-    @property
-    def enclosing_function(self) -> cst.FunctionDef | None: ...
-
-    @property
-    def enclosing_class(self) -> cst.ClassDef | None: ...
 
 
 def call_name(call: cst.Call) -> str | None:

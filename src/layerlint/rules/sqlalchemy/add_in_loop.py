@@ -7,10 +7,11 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import dotted_name, string_value
+from layerlint.file_context import FileContext
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
-from layerlint.rules.base import FileContext, FileRule, OptionValue
-from layerlint.rules.sqlalchemy._support import ScopedContext, params
-from layerlint.walker import iter_nodes
+from layerlint.rules.base import FileRule, OptionValue
+from layerlint.rules.sqlalchemy._support import params
+from layerlint.syntax_tree import iter_nodes
 
 SESSION_TYPES = (
     SYNC_SESSIONS
@@ -212,14 +213,14 @@ class AddInLoop(FileRule):
     def leave_GeneratorExp(self, node: cst.GeneratorExp, ctx: FileContext) -> None:
         self._leave_loop()
 
-    def visit_WithItem(self, node: cst.WithItem, ctx: ScopedContext) -> None:
+    def visit_WithItem(self, node: cst.WithItem, ctx: FileContext) -> None:
         function = ctx.enclosing_function
         if function is None or node.asname is None or not isinstance(node.asname.name, cst.Name):
             return
         if isinstance(node.item, cst.Call) and _session_call(node.item, ctx):
             self._bound.add((id(function), node.asname.name.value))
 
-    def visit_Assign(self, node: cst.Assign, ctx: ScopedContext) -> None:
+    def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
         function = ctx.enclosing_function
         if function is None:
             return
@@ -233,7 +234,7 @@ class AddInLoop(FileRule):
         elif _constructs(node.value):
             self._constructed.update((id(function), name) for name in names)
 
-    def visit_Call(self, node: cst.Call, ctx: ScopedContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if not self._loops[-1]:
             return
         func = node.func
@@ -247,7 +248,7 @@ class AddInLoop(FileRule):
             callee = ".".join(dotted_name(func) or ("?", "add"))
             ctx.report(node, self.message.format(call=callee))
 
-    def _new_object(self, value: cst.BaseExpression, ctx: ScopedContext) -> bool:
+    def _new_object(self, value: cst.BaseExpression, ctx: FileContext) -> bool:
         """``add(Model(...))`` or ``add(x)`` with ``x = Model(...)``: a row to insert.
         Re-adding an object loaded elsewhere (a loop over query results) inserts nothing."""
         if isinstance(value, cst.Call):
@@ -259,7 +260,7 @@ class AddInLoop(FileRule):
             and (id(function), value.value) in self._constructed
         )
 
-    def _is_session(self, receiver: cst.BaseExpression, ctx: ScopedContext) -> bool:
+    def _is_session(self, receiver: cst.BaseExpression, ctx: FileContext) -> bool:
         function = ctx.enclosing_function
         if isinstance(receiver, cst.Name):
             name = receiver.value

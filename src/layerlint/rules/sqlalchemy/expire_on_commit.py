@@ -7,12 +7,13 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import keyword_arg
+from layerlint.file_context import FileContext
 from layerlint.rules._common import (
     SESSION_MAKERS,
     is_migration_tooling_path,
     module_assigns_revision,
 )
-from layerlint.rules.base import Example, FileContext, FileRule, Fix, Fixability, OptionValue
+from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     bool_literal,
     call_name,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from layerlint.file_context import FileContext
 from layerlint.rules._example_files import USER_MODEL
-from layerlint.rules.base import Example, FileContext, Fixability
+from layerlint.rules.base import Example, Fixability
 from layerlint.rules.sqlalchemy._column_fix import FileFacts, column_fix
 from layerlint.rules.sqlalchemy._declarative_attribute_rule import _DeclarativeAttributeRule
 from layerlint.rules.sqlalchemy._declarative_scan import ClassRecord, MappedAttribute

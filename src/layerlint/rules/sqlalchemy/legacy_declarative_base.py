@@ -6,7 +6,9 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.rules.base import Example, FileContext, FileRule, Fix, Fixability, OptionValue
+from layerlint.file_context import FileContext
+from layerlint.rules._rewrites import dedented_by
+from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     DECLARATIVE_FACTORIES,
     SEED_AI1,
@@ -52,43 +54,10 @@ def _lines_of(
     return ws.first_line.comment, lines
 
 
-class _Dedent(cst.CSTTransformer):
-    """Strip one argument indentation from the continuation lines of an expression.
-
-    An argument value moved out of ``declarative_base(...)`` into a class body is one
-    call level shallower; libCST adds the class body's indentation back itself.
-    """
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self._prefix = prefix
-
-    def _strip(self, text: str) -> str:
-        return text[len(self._prefix) :] if text.startswith(self._prefix) else text
-
-    def leave_ParenthesizedWhitespace(
-        self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
-    ) -> cst.ParenthesizedWhitespace:
-        if not updated_node.indent:
-            return updated_node
-        return updated_node.with_changes(
-            last_line=cst.SimpleWhitespace(self._strip(updated_node.last_line.value))
-        )
-
-    def leave_EmptyLine(
-        self, original_node: cst.EmptyLine, updated_node: cst.EmptyLine
-    ) -> cst.EmptyLine:
-        if not updated_node.indent:
-            return updated_node
-        return updated_node.with_changes(
-            whitespace=cst.SimpleWhitespace(self._strip(updated_node.whitespace.value))
-        )
-
-
 def _dedented(value: cst.BaseExpression, indent: cst.SimpleWhitespace | None) -> cst.BaseExpression:
     if indent is None or not indent.value:
         return value
-    result = value.visit(_Dedent(indent.value))
+    result = value.visit(dedented_by(indent.value))
     return result if isinstance(result, cst.BaseExpression) else value
 
 

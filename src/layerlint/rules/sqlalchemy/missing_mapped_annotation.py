@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import dotted_name, keyword_arg, string_value
-from layerlint.rules.base import Example, FileContext, Fix, Fixability
+from layerlint.file_context import FileContext
+from layerlint.rules.base import Example, Fix, Fixability
 from layerlint.rules.sqlalchemy._column_fix import (
     FileFacts,
     _annotated_statement,

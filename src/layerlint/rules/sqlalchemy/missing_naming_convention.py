@@ -7,12 +7,12 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import keyword_arg
+from layerlint.file_context import FileContext
 from layerlint.rules._common import is_migration_tooling_path, is_test_path, module_assigns_revision
-from layerlint.rules.base import Default, Example, FileContext, FileRule, OptionValue
+from layerlint.rules.base import Default, Example, FileRule, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     DECLARATIVE_BASES,
     DECLARATIVE_FACTORIES,
-    ScopedContext,
     call_name,
     has_star_kwargs,
 )
@@ -101,7 +101,7 @@ class MissingNamingConvention(FileRule):
             or module_assigns_revision(node)
         )
 
-    def visit_Call(self, node: cst.Call, ctx: ScopedContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if self._skip_file or ctx.enclosing_function is not None:
             return
         name = call_name(node)

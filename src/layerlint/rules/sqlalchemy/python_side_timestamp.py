@@ -7,13 +7,13 @@ from collections.abc import Mapping
 import libcst as cst
 
 from layerlint.expressions import keyword_arg
+from layerlint.file_context import FileContext
 from layerlint.rules._common import is_migration_tooling_path, module_assigns_revision
-from layerlint.rules.base import FileContext, FileRule, OptionValue
+from layerlint.rules.base import FileRule, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     COLUMN,
     MAPPED_COLUMN,
     SEED_AI1,
-    ScopedContext,
     call_name,
 )
 
@@ -165,7 +165,7 @@ class PythonSideTimestamp(FileRule):
             or module_assigns_revision(node)
         )
 
-    def visit_Call(self, node: cst.Call, ctx: ScopedContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if self._skip_file:
             return
         keywords = [

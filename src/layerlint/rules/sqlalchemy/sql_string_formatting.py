@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from layerlint.expressions import dotted_name, string_value
-from layerlint.rules.base import Example, FileContext, FileRule, OptionValue
-from layerlint.rules.sqlalchemy._support import ScopedContext, call_name, params
-from layerlint.walker import iter_nodes
+from layerlint.file_context import FileContext
+from layerlint.rules.base import Example, FileRule, OptionValue
+from layerlint.rules.sqlalchemy._support import call_name, params
+from layerlint.syntax_tree import iter_nodes
 
 if TYPE_CHECKING:
     pass
@@ -503,7 +504,7 @@ class SqlStringFormatting(FileRule):
         self._constants = {}
 
     @staticmethod
-    def _scope(ctx: ScopedContext) -> int:
+    def _scope(ctx: FileContext) -> int:
         function = ctx.enclosing_function
         return id(function) if function is not None else 0
 
@@ -516,7 +517,7 @@ class SqlStringFormatting(FileRule):
 
         return known
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: ScopedContext) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
         """Parameters hold whatever the caller passes: never constants. The function
         itself is a helper of this file: given constants, it builds constant SQL."""
         for param in params(node):
@@ -526,7 +527,7 @@ class SqlStringFormatting(FileRule):
     def _bind_constant(self, scope: int, name: str, constant: bool) -> None:
         self._constants[(scope, name)] = self._constants.get((scope, name), True) and constant
 
-    def visit_Assign(self, node: cst.Assign, ctx: ScopedContext) -> None:
+    def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
         scope = self._scope(ctx)
         known = self._known(scope)
         constant = is_constant(node.value, known)
@@ -543,7 +544,7 @@ class SqlStringFormatting(FileRule):
             else:
                 self._built.pop((scope, name), None)
 
-    def visit_For(self, node: cst.For, ctx: ScopedContext) -> None:
+    def visit_For(self, node: cst.For, ctx: FileContext) -> None:
         """``for table in ("a", "b"):`` binds constants; any other loop variable is not."""
         scope = self._scope(ctx)
         constant = isinstance(node.iter, cst.Tuple | cst.List | cst.Set | cst.Name) and is_constant(
@@ -555,7 +556,7 @@ class SqlStringFormatting(FileRule):
             if isinstance(value, cst.Name):
                 self._bind_constant(scope, value.value, constant)
 
-    def visit_AugAssign(self, node: cst.AugAssign, ctx: ScopedContext) -> None:
+    def visit_AugAssign(self, node: cst.AugAssign, ctx: FileContext) -> None:
         if not isinstance(node.target, cst.Name):
             return
         scope = self._scope(ctx)
@@ -577,7 +578,7 @@ class SqlStringFormatting(FileRule):
                 how = "`+=` concatenation"
             self._built[key] = (how, text + "X")
 
-    def visit_Call(self, node: cst.Call, ctx: ScopedContext) -> None:
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         name = call_name(node)
         if name in _MUTATORS:
             self._mutated(node, ctx)
@@ -604,7 +605,7 @@ class SqlStringFormatting(FileRule):
             callee = ".".join(dotted_name(node.func) or ("?", name))
             ctx.report(sql, self.message.format(how=how, callee=callee))
 
-    def _mutated(self, node: cst.Call, ctx: ScopedContext) -> None:
+    def _mutated(self, node: cst.Call, ctx: FileContext) -> None:
         """``where.append(fragment)``: the list is only as constant as what goes in."""
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
@@ -614,7 +615,7 @@ class SqlStringFormatting(FileRule):
             self._bind_constant(scope, func.value.value, constant)
 
     def _how(
-        self, sql: cst.BaseExpression, ctx: ScopedContext, trusted_sql: bool, trusted: set[str]
+        self, sql: cst.BaseExpression, ctx: FileContext, trusted_sql: bool, trusted: set[str]
     ) -> str | None:
         """How ``sql`` was built; names in ``trusted`` (the executing connection or
         database object: ``db.execute(f"... {db.timestamp_now}")``) provide SQL."""

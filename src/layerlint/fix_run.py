@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from layerlint.apply_fixes import FileFix, SpanFix, fix_source, write_fixed
 from layerlint.config import Config
 from layerlint.engine import FixSink, RunOptions, RunResult, run
-from layerlint.fixer import FileFix, SpanFix, fix_source, write_fixed
 from layerlint.safe_paths import read_project_file
 from layerlint.workers import build_file_rules
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from layerlint.graph import import_edges
+from layerlint.import_graph import import_edges
 from layerlint.project import Project
 
 

@@ -22,8 +22,9 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from layerlint.collect import FileInput, collect_with_fixes
+from layerlint.collect import collect_with_fixes
 from layerlint.diagnostics import Diagnostic, Span
+from layerlint.file_context import FileInput
 from layerlint.rules.base import FileRule, Fix
 from layerlint.safe_paths import is_within
 from layerlint.suppression import is_suppressed
