@@ -75,14 +75,14 @@ def test_unreadable_file_is_ll001(
     )
     import layerlint.engine
 
-    original = layerlint.engine.read_project_file
+    original = layerlint.engine.read_regular_file
 
-    def guarded(path: Path, root: Path, limit: int | None = None) -> bytes:
+    def guarded(path: Path) -> bytes:
         if path.name == "secret.py":
             raise PermissionError(13, "Permission denied")
-        return original(path, root, limit)
+        return original(path)
 
-    monkeypatch.setattr(layerlint.engine, "read_project_file", guarded)
+    monkeypatch.setattr(layerlint.engine, "read_regular_file", guarded)
     result = run(parse_config({}, root), RunOptions(use_cache=False, jobs=1))
     found = {(d.path, d.code, d.message) for d in result.diagnostics}
     assert ("app/secret.py", "LL001", "cannot read file: Permission denied") in found

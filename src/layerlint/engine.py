@@ -34,7 +34,7 @@ from layerlint.parsing import SYNTAX_ERROR_CODE
 from layerlint.project import Project
 from layerlint.rules import all_rules, project_rules
 from layerlint.rules.base import Finding, ProjectRule
-from layerlint.safe_paths import read_project_file
+from layerlint.safe_paths import read_regular_file
 from layerlint.selection import selected_codes
 from layerlint.suppression import UNUSED_SUPPRESSION, apply_inline, apply_per_file_ignores
 from layerlint.workers import build_file_rules, collect_in_workers
@@ -81,9 +81,9 @@ class RunResult:
         return sum(1 for d in self.diagnostics if d.severity is Severity.INTERNAL)
 
 
-def _read(path: Path, root: Path) -> bytes | str:
+def _read(path: Path) -> bytes | str:
     try:
-        return read_project_file(path, root)
+        return read_regular_file(path)
     except OSError as error:
         return error.strerror or str(error)
 
@@ -120,7 +120,6 @@ class FileState:
 def read_files(
     files: Sequence[SourceFile],
     layer_map: LayerMap,
-    root: Path,
     overrides: Mapping[str, bytes] | None = None,
 ) -> list[FileState]:
     """Read and hash every file once; unreadable files carry their error instead."""
@@ -133,7 +132,7 @@ def read_files(
             layer_map.layer_of(source_file.module, source_file.relative),
         )
         override = overrides.get(source_file.relative) if overrides else None
-        data = override if override is not None else _read(source_file.path, root)
+        data = override if override is not None else _read(source_file.path)
         if isinstance(data, str):
             states.append(FileState(info, None, "", data))
         else:
@@ -298,7 +297,7 @@ def run(
     files = discover(config.root, config.src, config.exclude, options.explicit, skipped)
     files.extend(_unsaved_files(config, options, {f.relative for f in files}))
     layer_map = LayerMap.for_files(config.layers, (f.relative for f in files))
-    states = read_files(files, layer_map, config.root, dict(options.overrides))
+    states = read_files(files, layer_map, dict(options.overrides))
     enabled = _enabled_codes(config, options)
     cache_dir = cache_folder(config.root, config.cache_dir) if options.use_cache else None
     secret = cache_key(config.root) if cache_dir is not None else b""

@@ -65,6 +65,23 @@ def read_project_file(path: Path, root: Path, limit: int | None = None) -> bytes
         os.close(fd)
 
 
+def read_regular_file(path: Path) -> bytes:
+    """Bytes of ``path`` if it is a regular file (never blocks on a FIFO or a device).
+
+    For files discovery already placed inside the project: links among them were
+    resolved and checked there, so this costs one open and one fstat.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def symlink_between(path: Path, root: Path) -> Path | None:
     """The first symlink on the way from ``root`` down to ``path`` (``path`` included)."""
     if not is_within(path, root):
