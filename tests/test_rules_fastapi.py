@@ -374,6 +374,34 @@ def test_ll208_corpus_shapes() -> None:
     ]
 
 
+def test_ll208_shares_ll701_vocabulary_and_counts_password_hashes() -> None:
+    files = {
+        "app/schemas/user.py": (
+            "from pydantic import BaseModel\n"
+            "class UserOut(BaseModel):\n"
+            "    email: str\n"
+            "    has_password: bool\n"
+            "class UserInDB(BaseModel):\n"
+            "    hashed_password: str\n"
+            "class IntegrationOut(BaseModel):\n"
+            "    signing_secret: str\n"
+        ),
+        "app/routes/users.py": (
+            ROUTER + "from app.schemas.user import IntegrationOut, UserInDB, UserOut\n"
+            "@router.get('/me', response_model=UserOut)\n"  # a flag about a password: silent
+            "def me():\n"
+            "    return {}\n"
+            "@router.get('/raw', response_model=UserInDB)\n"  # line 7: the hash leaks
+            "def raw():\n"
+            "    return {}\n"
+            "@router.get('/integrations/{iid}', response_model=IntegrationOut)\n"  # line 10
+            "def integration(iid: int):\n"
+            "    return {}\n"
+        ),
+    }
+    assert found(files, "LL208") == [("app/routes/users.py", 7), ("app/routes/users.py", 10)]
+
+
 # -- LL209 ------------------------------------------------------------------------------
 
 _AUTH = (

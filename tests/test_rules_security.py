@@ -33,10 +33,21 @@ from layerlint.testing import found
         ("SECRET_KEY_ENV_VAR", False),
         ("token", False),
         ("AWS_ACCESS_KEY_ID", False),
+        ("has_password", False),
+        ("IS_API_KEY_SET", False),
+        ("apiKey", True),
     ],
 )
 def test_ll701_secret_names(name: str, expected: bool) -> None:
     assert is_secret_name(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("hashed_password", True), ("password_hash", False), ("new_password", True)],
+)
+def test_ll208_password_hashes_count_as_secrets_in_responses(name: str, expected: bool) -> None:
+    assert is_secret_name(name, hashes_count=True) is expected
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,19 @@ def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
     return None
 
 
+def bool_literal(node: cst.BaseExpression) -> bool | None:
+    """``True``/``False`` written as such; None for anything else (a name, a call...)."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    return None
+
+
+def is_type_checking(test: cst.BaseExpression) -> bool:
+    """The test of an ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``) block."""
+    dotted = dotted_name(test)
+    return dotted is not None and dotted[-1] == "TYPE_CHECKING"
+
+
 def literal_int(node: cst.Integer) -> int | None:
     """The integer value of a literal, or None when it does not parse."""
     try:

@@ -18,6 +18,7 @@ from layerlint.expressions import (
     assigned_names,
     callee_of,
     dotted_name,
+    is_type_checking,
     small_statements,
     summarize,
 )
@@ -78,11 +79,6 @@ def _import_targets(
             bound = alias.asname.name.value
         result.append((bound, f"{base}.{name}" if base else name, base, name, alias))
     return result
-
-
-def _is_type_checking(test: cst.BaseExpression) -> bool:
-    dotted = dotted_name(test)
-    return dotted is not None and dotted[-1] == "TYPE_CHECKING"
 
 
 @dataclass
@@ -196,7 +192,7 @@ class FactCollector:
 
     # -- statements -----------------------------------------------------------------
     def visit_If(self, node: cst.If) -> None:
-        if _is_type_checking(node.test):
+        if is_type_checking(node.test):
             self._type_checking_blocks.add(id(node.body))
 
     def visit_Try(self, node: cst.Try) -> None:

@@ -13,7 +13,8 @@ import libcst as cst
 
 from layerlint.diagnostics import UNKNOWN_SPAN, Span
 from layerlint.expressions import assigned_names, small_statements
-from layerlint.facts import FunctionFact, ImportFact, ModuleFacts
+from layerlint.facts import Dotted, FunctionFact, ImportFact, ModuleFacts
+from layerlint.file_context import FileContext
 from layerlint.project import PYDANTIC_BASES, SESSION, FunctionRef, Project
 
 # -- paths ----------------------------------------------------------------------------
@@ -58,6 +59,15 @@ def module_assigns_revision(module: cst.Module) -> bool:
     """The file-rule twin of :func:`assigns_revision` (top-level statements only)."""
     names = {target.value for target, _ in assigned_names(small_statements(module.body))}
     return "revision" in names and "down_revision" in names
+
+
+def is_migration_code(ctx: FileContext, module: cst.Module) -> bool:
+    """A revision (by its layer or what it assigns) or Alembic's own tooling (``env.py``)."""
+    return (
+        ctx.layer == "migrations"
+        or is_migration_tooling_path(ctx.path)
+        or module_assigns_revision(module)
+    )
 
 
 # -- secret names ---------------------------------------------------------------------
@@ -137,6 +147,10 @@ _NOT_SECRET_WORDS = frozenset(
     }
 )
 _HASH_WORDS = frozenset({"HASH", "HASHED"})
+# A name that starts like these is a flag about a secret (``has_password``), not one.
+_FLAG_PREFIXES = frozenset(
+    {"HAS", "IS", "CAN", "SHOULD", "NEEDS", "REQUIRE", "REQUIRES", "ALLOW", "ALLOWS", "USE"}
+)
 
 
 def normalize_name(name: str) -> str:
@@ -153,7 +167,10 @@ def is_secret_name(name: str, *, hashes_count: bool = False) -> bool:
     upper = normalize_name(name)
     if not (upper in _SECRET_EXACT or upper.endswith(_SECRET_SUFFIXES)):
         return False
-    words = set(upper.split("_"))
+    parts = upper.split("_")
+    if parts[0] in _FLAG_PREFIXES:
+        return False
+    words = set(parts)
     if hashes_count:
         words -= _HASH_WORDS
     return not (words & _NOT_SECRET_WORDS)
@@ -190,6 +207,13 @@ ASYNC_SESSION_MAKERS = frozenset(
     }
 )
 SESSION_MAKERS = SYNC_SESSION_MAKERS | ASYNC_SESSION_MAKERS
+
+
+def is_session(project: Project, ref: FunctionRef, receiver: Dotted) -> bool:
+    """The receiver's inferred type in ``ref`` is a SQLAlchemy/SQLModel session (or connection)."""
+    if not receiver or receiver[0] == "?":
+        return False
+    return project.type_of(ref, receiver) == SESSION
 
 
 # -- models ---------------------------------------------------------------------------

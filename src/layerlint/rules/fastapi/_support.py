@@ -11,8 +11,9 @@ import libcst as cst
 from layerlint.diagnostics import Span
 from layerlint.expressions import dotted_name, keyword_arg
 from layerlint.facts import CallFact, Dotted, ModuleFacts, ParamFact, Value
+from layerlint.file_context import FileContext
 from layerlint.project import ROUTE_METHODS, FunctionRef, Project
-from layerlint.rules.base import Finding
+from layerlint.rules.base import FileRule, Finding
 
 # Decorators that register something other than a documented JSON endpoint.
 NON_JSON_VERBS = frozenset({"websocket", "route", "head", "options", "websocket_route"})
@@ -111,6 +112,7 @@ class Route:
 
 
 def methods(verb: str, registration: Value) -> frozenset[str]:
+    """The HTTP methods a route registration answers (``@router.get``, ``methods=[...]``)."""
     if verb in VERB_METHODS:
         return frozenset({VERB_METHODS[verb]})
     declared = registration.keyword("methods")
@@ -134,6 +136,7 @@ def routes(project: Project) -> list[Route]:
 
 
 def iter_routes(project: Project) -> Iterator[Route]:
+    """Every route of the project, each handler once, with its path and methods."""
     handlers = {ref.qualified: ref for ref in project.route_handlers}
     registered: set[str] = set()
     for ref in project.route_handlers:
@@ -203,6 +206,7 @@ def decorator_span(ref: FunctionRef, decorator: Value) -> Span | None:
 
 
 def all_calls(facts: ModuleFacts) -> Iterator[CallFact]:
+    """Module-level calls and the calls inside every function of the module."""
     yield from facts.calls
     for fn in facts.functions:
         yield from fn.calls
@@ -287,7 +291,26 @@ SEED_BACKEND = "backend-fastapi-python"
 SEED_PATTERNS = "python-backend-patterns"
 
 
+class FastApiModuleRule(FileRule):
+    """A file rule that acts only in modules importing FastAPI or Starlette.
+
+    ``_fastapi`` turns true at the first such import; subclasses that reset their
+    per-module state reset it too.
+    """
+
+    _fastapi = False
+
+    def visit_Import(self, node: cst.Import, ctx: FileContext) -> None:
+        """Evidence that the module is FastAPI code."""
+        self._fastapi = self._fastapi or imports_fastapi(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileContext) -> None:
+        """Evidence that the module is FastAPI code."""
+        self._fastapi = self._fastapi or imports_fastapi(node)
+
+
 def imports_fastapi(node: cst.Import | cst.ImportFrom) -> bool:
+    """An import from FastAPI or Starlette (which makes decorators look like routes)."""
     if isinstance(node, cst.Import):
         return any(
             (dotted := dotted_name(alias.name)) is not None

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name, import_bindings, keyword_arg, literal_int
+from layerlint.expressions import (
+    dotted_name,
+    import_bindings,
+    is_type_checking,
+    keyword_arg,
+    literal_int,
+)
 from layerlint.file_context import FileContext
 from layerlint.project import ROUTE_METHODS
 from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
@@ -187,7 +193,7 @@ def _scope_bindings(scope: cst.Module | Scope) -> Bindings:
         for target in _binding_targets(node):
             for name in _target_names(target):
                 found.setdefault(name, set()).add("")
-        if isinstance(node, cst.If) and _is_type_checking(node.test):
+        if isinstance(node, cst.If) and is_type_checking(node.test):
             stack.append((node.body, True))
             if node.orelse is not None:
                 stack.append((node.orelse, typing_only))
@@ -241,11 +247,6 @@ def _target_names(target: cst.BaseExpression) -> Iterator[str]:
             yield from _target_names(element.value)
     elif isinstance(target, cst.StarredElement):
         yield from _target_names(target.value)
-
-
-def _is_type_checking(test: cst.BaseExpression) -> bool:
-    dotted = dotted_name(test)
-    return dotted is not None and dotted[-1] == "TYPE_CHECKING"
 
 
 def status_constant_fix(

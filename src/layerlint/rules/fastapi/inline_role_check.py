@@ -8,11 +8,11 @@ import libcst as cst
 
 from layerlint.expressions import dotted_name
 from layerlint.file_context import FileContext
-from layerlint.rules.base import FileRule, OptionValue
+from layerlint.rules.base import OptionValue
 from layerlint.rules.fastapi._support import (
     SEED_AI1,
     SEED_BACKEND,
-    imports_fastapi,
+    FastApiModuleRule,
     is_route_decorator,
 )
 
@@ -28,7 +28,7 @@ _ROLE_METHODS = frozenset({"has_role", "has_roles", "has_any_role"})
 _INJECTORS = frozenset({"Depends", "Security"})
 
 
-class InlineRoleCheck(FileRule):
+class InlineRoleCheck(FastApiModuleRule):
     """A route handler checks the caller's role or superuser status itself.
 
     **What it does:** flags, directly inside route handlers (functions decorated with
@@ -137,14 +137,6 @@ class InlineRoleCheck(FileRule):
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         """Per-file state starts empty."""
         self._start()
-
-    def visit_Import(self, node: cst.Import, ctx: FileContext) -> None:
-        """Evidence that the module is FastAPI code."""
-        self._fastapi = self._fastapi or imports_fastapi(node)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileContext) -> None:
-        """Evidence that the module is FastAPI code."""
-        self._fastapi = self._fastapi or imports_fastapi(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
         """Remember route handlers (``@<name>.<verb>("/path")``) and their injected params."""

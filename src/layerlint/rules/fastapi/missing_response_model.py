@@ -8,17 +8,17 @@ import libcst as cst
 
 from layerlint.expressions import dotted_name, keyword_arg, literal_int
 from layerlint.file_context import FileContext
-from layerlint.rules.base import FileRule, OptionValue
+from layerlint.rules.base import OptionValue
 from layerlint.rules.fastapi._support import (
     NON_JSON_VERBS,
     SEED_AI1,
-    imports_fastapi,
+    FastApiModuleRule,
     is_response_class,
     is_route_decorator,
 )
 
 
-class MissingResponseModel(FileRule):
+class MissingResponseModel(FastApiModuleRule):
     """A route with neither ``response_model=`` nor a return annotation.
 
     **What it does:** flags route handlers (functions decorated with
@@ -112,14 +112,6 @@ class MissingResponseModel(FileRule):
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         """Per-file state starts empty."""
         self._start()
-
-    def visit_Import(self, node: cst.Import, ctx: FileContext) -> None:
-        """Evidence that the module is FastAPI code."""
-        self._fastapi = self._fastapi or imports_fastapi(node)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileContext) -> None:
-        """Evidence that the module is FastAPI code."""
-        self._fastapi = self._fastapi or imports_fastapi(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
         """An unannotated route whose decorator declares no response type either."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.diagnostics import Span
-from layerlint.project import SESSION, FunctionRef, Project
+from layerlint.project import Project
 from layerlint.rules.base import Example, Finding, ProjectRule
 
 QUERY_METHODS = frozenset(
@@ -39,15 +39,10 @@ def path(key: str) -> str:
 
 
 def app(**files: str) -> Example:
+    """An example project: the seed app plus ``files`` (keys spelled as for ``path``)."""
     project = dict(SEED_APP)
     project.update({path(key): source for key, source in files.items()})
     return Example(project)
-
-
-def is_session(project: Project, ref: FunctionRef, receiver: tuple[str, ...]) -> bool:
-    if receiver and receiver[0] == "?":
-        return False
-    return project.type_of(ref, receiver) == SESSION
 
 
 class HttpExceptionInLayer(ProjectRule):

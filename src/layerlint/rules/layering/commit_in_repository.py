@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.project import Project
+from layerlint.rules._common import is_session
 from layerlint.rules._example_files import REPOSITORY_HEAD
 from layerlint.rules.base import Finding, ProjectRule
-from layerlint.rules.layering._support import is_session
 
 
 class CommitInRepository(ProjectRule):

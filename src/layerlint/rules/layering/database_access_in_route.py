@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from layerlint.facts import CallFact
 from layerlint.project import FunctionRef, Project
+from layerlint.rules._common import is_session
 from layerlint.rules._example_files import SESSION_DEPENDENCY
 from layerlint.rules.base import Finding, ProjectRule
-from layerlint.rules.layering._support import QUERY_METHODS, app, is_session
+from layerlint.rules.layering._support import QUERY_METHODS, app
 
 _UNIT_OF_WORK_METHODS = frozenset(
     {"add", "add_all", "delete", "flush", "commit", "get", "merge", "refresh"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from layerlint.project import Project
+from layerlint.rules._common import is_session
 from layerlint.rules.base import Example, Finding, ProjectRule
-from layerlint.rules.layering._support import QUERY_METHODS, app, is_session
+from layerlint.rules.layering._support import QUERY_METHODS, app
 
 
 class QueryInService(ProjectRule):

@@ -144,6 +144,7 @@ def assignments(node: cst.ClassDef) -> Iterator[tuple[cst.Name, cst.BaseExpressi
 
 
 def short_name(qualified: str) -> str:
+    """The last part of a dotted name, as messages show it."""
     return qualified.rsplit(".", 1)[-1]
 
 
@@ -176,6 +177,8 @@ def config_value(value: Value) -> bool | str | None:
 
 
 def flag_in(pairs: tuple[tuple[str, Value], ...]) -> bool | str | None:
+    """``from_attributes``/``orm_mode`` among config ``pairs``: its literal value, None when
+    it is not a literal, ``"unset"`` when absent."""
     for key in ("from_attributes", "orm_mode"):
         for name, value in pairs:
             if name == key:
@@ -216,6 +219,8 @@ def from_attributes(project: Project, qualified: str, depth: int = 0) -> bool | 
 
 
 def own_from_attributes(ref: ClassRef) -> bool | str | None:
+    """``from_attributes``/``orm_mode`` as the class itself sets it (class keyword,
+    ``model_config`` or ``class Config``), with :func:`flag_in`'s answers."""
     cls = ref.cls
     for key in ("from_attributes", "orm_mode"):
         keyword = cls.keyword(key)
@@ -277,6 +282,7 @@ def comment_lines(ws: Whitespace, indent: cst.SimpleWhitespace) -> list[cst.Empt
 
 
 def has_comment(ws: Whitespace) -> bool:
+    """Whitespace that carries a comment, which a rewrite must keep."""
     if not isinstance(ws, cst.ParenthesizedWhitespace):
         return False
     return ws.first_line.comment is not None or any(line.comment for line in ws.empty_lines)
@@ -372,13 +378,8 @@ def first_string(*nodes: cst.CSTNode | None, budget: int = 2000) -> cst.SimpleSt
     return None
 
 
-def bool_literal(node: cst.BaseExpression) -> bool | None:
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
-        return node.value == "True"
-    return None
-
-
 def keywords(args: Sequence[cst.Arg]) -> set[str]:
+    """The keyword names passed among ``args``."""
     return {arg.keyword.value for arg in args if arg.keyword is not None}
 
 
@@ -392,7 +393,8 @@ def rename(node: cst.Name, value: str) -> Fix:
     return Fix(((node, node.with_changes(value=value)),))
 
 
-def keyword_arg(key: str, value: cst.BaseExpression) -> cst.Arg:
+def new_keyword_arg(key: str, value: cst.BaseExpression) -> cst.Arg:
+    """A ``key=value`` argument spelled without spaces around ``=``, as PEP 8 writes keywords."""
     return cst.Arg(
         keyword=cst.Name(key),
         value=value,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import bool_literal, dotted_name
 from layerlint.rules._rewrites import indented_by
 from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
 from layerlint.rules.pydantic._support import (
@@ -19,11 +19,10 @@ from layerlint.rules.pydantic._support import (
     Verdict,
     assignments,
     base_expression,
-    bool_literal,
     class_body,
     first_string,
-    keyword_arg,
     nested_config_classes,
+    new_keyword_arg,
     quoted,
 )
 
@@ -383,7 +382,7 @@ def _one_line_call(
     if footer or any(item.leading or _comment_only(item.comment) for item in items):
         return None
     args = [
-        keyword_arg(item.key, item.value).with_changes(
+        new_keyword_arg(item.key, item.value).with_changes(
             comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
             if index < len(items) - 1
             else cst.MaybeSentinel.DEFAULT
@@ -436,7 +435,7 @@ def _multi_line_call(
         value = item.value.visit(shift)
         assert isinstance(value, cst.BaseExpression)
         args.append(
-            keyword_arg(item.key, value).with_changes(
+            new_keyword_arg(item.key, value).with_changes(
                 comma=cst.Comma(
                     whitespace_after=separator(item.comment, after, "" if last else indent)
                 )

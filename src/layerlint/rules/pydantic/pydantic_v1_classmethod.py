@@ -15,9 +15,9 @@ from layerlint.rules.pydantic._support import (
     code_units,
     defines_member,
     from_attributes,
-    keyword_arg,
     keywords,
     model_class_named,
+    new_keyword_arg,
     plain_args,
     rename,
     v2_receivers,
@@ -68,7 +68,7 @@ def classmethod_fix(method: str, from_attributes: bool) -> Callable[[cst.CSTNode
 
 def append_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
     """``call`` with ``name=value`` added last, in the layout the arguments already have."""
-    new = keyword_arg(name, value)
+    new = new_keyword_arg(name, value)
     if not call.args:
         return call.with_changes(args=[new])
     *rest, last = call.args

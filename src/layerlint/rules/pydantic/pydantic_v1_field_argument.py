@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from layerlint.expressions import bool_literal
 from layerlint.rules.base import Example, FileRule, Fix, Fixability
-from layerlint.rules.pydantic._support import SEED_V2, bool_literal, keywords, rename
+from layerlint.rules.pydantic._support import SEED_V2, keywords, rename
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

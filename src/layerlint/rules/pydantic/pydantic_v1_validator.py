@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import bool_literal, dotted_name
 from layerlint.facts import Dotted
 from layerlint.rules.base import Example, FileRule, Fix, Fixability
 from layerlint.rules.pydantic._support import (
@@ -17,7 +17,6 @@ from layerlint.rules.pydantic._support import (
     CLASSMETHOD_RENAMES,
     METHOD_RENAMES,
     Qualify,
-    bool_literal,
     drop_item,
     first_string,
     plain_args,

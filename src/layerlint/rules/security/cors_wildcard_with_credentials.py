@@ -6,10 +6,9 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.expressions import keyword_arg, string_value
+from layerlint.expressions import bool_literal, keyword_arg, string_value
 from layerlint.file_context import FileContext
 from layerlint.rules.base import FileRule, OptionValue
-from layerlint.rules.security._support import is_true
 
 _CORS = frozenset(
     {"starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"}
@@ -114,7 +113,7 @@ class CorsWildcardWithCredentials(FileRule):
             return
         origins = keyword_arg(node, "allow_origins")
         credentials = keyword_arg(node, "allow_credentials")
-        if origins is None or credentials is None or not is_true(credentials.value):
+        if origins is None or credentials is None or bool_literal(credentials.value) is not True:
             return
         if not self._is_wildcard(origins.value):
             return

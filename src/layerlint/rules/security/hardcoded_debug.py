@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 import libcst as cst
 
+from layerlint.expressions import bool_literal
 from layerlint.file_context import FileContext
 from layerlint.rules._common import is_test_path
 from layerlint.rules.base import Example, FileRule, OptionValue
-from layerlint.rules.security._support import is_true
 
 _APPS = frozenset(
     {"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"}
@@ -97,7 +97,7 @@ class HardcodedDebug(FileRule):
         if self._skip or not node.args:
             return
         for arg in node.args:
-            if arg.keyword is None or not is_true(arg.value):
+            if arg.keyword is None or bool_literal(arg.value) is not True:
                 continue
             keyword = arg.keyword.value
             if keyword == "debug":

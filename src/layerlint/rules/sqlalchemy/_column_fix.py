@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name, keyword_arg, string_value
+from layerlint.expressions import bool_literal, dotted_name, keyword_arg, string_value
 from layerlint.rules.base import Fix
 from layerlint.rules.sqlalchemy._declarative_scan import (
     MAPPED_ANNOTATIONS,
@@ -20,7 +20,6 @@ from layerlint.rules.sqlalchemy._support import (
     ModuleNames,
     PyType,
     Spelling,
-    bool_literal,
     import_of,
     parse,
     scan_block,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name, import_bindings
+from layerlint.expressions import import_bindings, is_type_checking
 from layerlint.facts import Dotted, ModuleFacts
-from layerlint.project import ORM_BASE_FACTORIES, ORM_BASES, SESSION, FunctionRef, Project
+from layerlint.project import ORM_BASE_FACTORIES, ORM_BASES, Project
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
 from layerlint.syntax_tree import iter_nodes
 
@@ -128,12 +128,6 @@ ImportItem = tuple[str, str | None]
 MEMBER_NAMED = frozenset({"datetime"})
 
 
-def bool_literal(node: cst.BaseExpression) -> bool | None:
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
-        return node.value == "True"
-    return None
-
-
 @dataclass(frozen=True)
 class ModuleNames:
     """What each module-level name is bound to.
@@ -202,12 +196,9 @@ class ModuleNames:
         )
 
 
-def is_type_checking(test: cst.BaseExpression) -> bool:
-    dotted = dotted_name(test)
-    return dotted is not None and dotted[-1] == "TYPE_CHECKING"
-
-
 def scan_block(body: Sequence[cst.CSTNode], bound: dict[str, str | None], runtime: bool) -> None:
+    """Record the names ``body`` binds: an import maps to what it imports (None when it
+    is not imported at runtime), any other binding to None."""
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
@@ -241,6 +232,7 @@ def scan_block(body: Sequence[cst.CSTNode], bound: dict[str, str | None], runtim
 
 
 def scan_small(small: cst.BaseSmallStatement, bound: dict[str, str | None], runtime: bool) -> None:
+    """The names one small statement binds, as :func:`scan_block` records them."""
     if isinstance(small, cst.Import | cst.ImportFrom):
         for local, imported in import_bindings(small):
             bound[local] = imported if runtime else None
@@ -252,6 +244,7 @@ def scan_small(small: cst.BaseSmallStatement, bound: dict[str, str | None], runt
 
 
 def bind_target(node: cst.BaseExpression, bound: dict[str, str | None]) -> None:
+    """The names an assignment target binds, none of them an import."""
     if isinstance(node, cst.Name):
         bound[node.value] = None
     elif isinstance(node, cst.Tuple | cst.List):
@@ -320,6 +313,7 @@ class Spelling:
 
 
 def parse(text: str) -> cst.BaseExpression | None:
+    """``text`` as an expression; None when it does not parse."""
     try:
         return cst.parse_expression(text)
     except cst.ParserSyntaxError:
@@ -338,6 +332,7 @@ def import_of(func: cst.BaseExpression, names: ModuleNames) -> list[ImportItem]:
 
 
 def separator(arg: cst.Arg) -> cst.BaseParenthesizableWhitespace:
+    """The whitespace after an argument (after its comma, when it has one)."""
     if isinstance(arg.comma, cst.Comma):
         return arg.comma.whitespace_after
     return arg.whitespace_after_arg
@@ -358,18 +353,12 @@ def indent_of(call: cst.Call) -> cst.SimpleWhitespace | None:
 SEED_AI1 = "ai1-skills: SQLAlchemy 2.0 model pattern (Mapped[...] + mapped_column())"
 
 
-def is_session(project: Project, ref: FunctionRef, receiver: Dotted) -> bool:
-    """The receiver's inferred type is a SQLAlchemy/SQLModel session (or connection)."""
-    if not receiver or receiver[0] == "?":
-        return False
-    return project.type_of(ref, receiver) == SESSION
-
-
 def mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:
     """``node`` uses one of ``names`` (as a name or an attribute)."""
     return any(isinstance(n, cst.Name) and n.value in names for n in iter_nodes(node, (cst.Name,)))
 
 
 def params(function: cst.FunctionDef) -> list[cst.Param]:
+    """A function's named parameters: positional-only, regular and keyword-only."""
     params = function.params
     return [*params.posonly_params, *params.params, *params.kwonly_params]

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from layerlint.diagnostics import Span
 from layerlint.facts import CallFact
 from layerlint.project import FunctionRef, Project
+from layerlint.rules._common import is_session
 from layerlint.rules._example_files import REPOSITORY_HEAD
 from layerlint.rules.base import Example, Finding, ProjectRule
-from layerlint.rules.sqlalchemy._support import is_session
 
 
 def _before(first: Span, second: Span) -> bool:

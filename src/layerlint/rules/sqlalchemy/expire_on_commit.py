@@ -6,21 +6,14 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.expressions import keyword_arg
+from layerlint.expressions import bool_literal, keyword_arg
 from layerlint.file_context import FileContext
 from layerlint.rules._common import (
     SESSION_MAKERS,
-    is_migration_tooling_path,
-    module_assigns_revision,
+    is_migration_code,
 )
 from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
-from layerlint.rules.sqlalchemy._support import (
-    bool_literal,
-    call_name,
-    has_star_kwargs,
-    indent_of,
-    separator,
-)
+from layerlint.rules.sqlalchemy._support import call_name, has_star_kwargs, indent_of, separator
 
 
 def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call | None:
@@ -178,11 +171,7 @@ class ExpireOnCommit(FileRule):
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._pending = []
         # A migration's throwaway session on the migration connection is not the app's.
-        self._configured = (
-            ctx.layer == "migrations"
-            or is_migration_tooling_path(ctx.path)
-            or module_assigns_revision(node)
-        )
+        self._configured = is_migration_code(ctx, node)
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         name = call_name(node)

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 
 from layerlint.facts import CallFact, Dotted, Value
 from layerlint.project import FunctionRef, Project
-from layerlint.rules._common import code_units
+from layerlint.rules._common import code_units, is_session
 from layerlint.rules._example_files import USER_MODEL
 from layerlint.rules.base import Example, Finding, ProjectRule
-from layerlint.rules.sqlalchemy._support import is_session
 
 _QUERY_CLASSES = frozenset({"sqlalchemy.orm.Query", "sqlalchemy.orm.query.Query"})
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name, keyword_arg, string_value
+from layerlint.expressions import bool_literal, dotted_name, keyword_arg, string_value
 from layerlint.file_context import FileContext
 from layerlint.rules.base import Example, Fix, Fixability
 from layerlint.rules.sqlalchemy._column_fix import (
@@ -25,7 +25,7 @@ from layerlint.rules.sqlalchemy._declarative_scan import (
     MappedAttribute,
     is_mapped_annotation,
 )
-from layerlint.rules.sqlalchemy._support import SEED_AI1, ImportItem, Spelling, bool_literal, parse
+from layerlint.rules.sqlalchemy._support import SEED_AI1, ImportItem, Spelling, parse
 
 _COLLECTIONS = frozenset({"list", "List", "set", "Set", "Sequence", "MutableSequence"})
 

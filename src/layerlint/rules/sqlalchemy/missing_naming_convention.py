@@ -8,7 +8,10 @@ import libcst as cst
 
 from layerlint.expressions import keyword_arg
 from layerlint.file_context import FileContext
-from layerlint.rules._common import is_migration_tooling_path, is_test_path, module_assigns_revision
+from layerlint.rules._common import (
+    is_migration_code,
+    is_test_path,
+)
 from layerlint.rules.base import Default, Example, FileRule, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     DECLARATIVE_BASES,
@@ -94,12 +97,7 @@ class MissingNamingConvention(FileRule):
         self._skip_file = False
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
-        self._skip_file = (
-            ctx.layer == "migrations"
-            or is_test_path(ctx.path)
-            or is_migration_tooling_path(ctx.path)
-            or module_assigns_revision(node)
-        )
+        self._skip_file = is_test_path(ctx.path) or is_migration_code(ctx, node)
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if self._skip_file or ctx.enclosing_function is not None:

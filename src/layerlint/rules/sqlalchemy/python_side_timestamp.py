@@ -8,7 +8,9 @@ import libcst as cst
 
 from layerlint.expressions import keyword_arg
 from layerlint.file_context import FileContext
-from layerlint.rules._common import is_migration_tooling_path, module_assigns_revision
+from layerlint.rules._common import (
+    is_migration_code,
+)
 from layerlint.rules.base import FileRule, OptionValue
 from layerlint.rules.sqlalchemy._support import (
     COLUMN,
@@ -159,11 +161,7 @@ class PythonSideTimestamp(FileRule):
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         # In a migration ``default=`` is never emitted as DDL; the model is what to fix.
-        self._skip_file = (
-            ctx.layer == "migrations"
-            or is_migration_tooling_path(ctx.path)
-            or module_assigns_revision(node)
-        )
+        self._skip_file = is_migration_code(ctx, node)
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         if self._skip_file:
