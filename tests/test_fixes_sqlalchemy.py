@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from layerlint.testing import checked_fix, offers_fix
+from layerlint.testing import checked_fix, fix_files, found, offers_fix
 
 PATH = "app/models/user.py"
 
@@ -470,7 +470,7 @@ def test_ll304_declarative_meta_in_the_module_makes_the_fix_unsafe() -> None:
 
 def test_ll306_expire_on_commit_added_in_each_layout() -> None:
     source = (
-        "from sqlalchemy.orm import sessionmaker\n"
+        "from sqlalchemy.ext.asyncio import async_sessionmaker as sessionmaker\n"
         "A = sessionmaker()\n"
         "B = sessionmaker(engine)\n"
         "C = sessionmaker(\n"
@@ -486,7 +486,7 @@ def test_ll306_expire_on_commit_added_in_each_layout() -> None:
         ")\n"
     )
     assert fix(source, "LL306") == (
-        "from sqlalchemy.orm import sessionmaker\n"
+        "from sqlalchemy.ext.asyncio import async_sessionmaker as sessionmaker\n"
         "A = sessionmaker(expire_on_commit=False)\n"
         "B = sessionmaker(engine, expire_on_commit=False)\n"
         "C = sessionmaker(\n"
@@ -516,3 +516,20 @@ def test_ll306_explicit_expire_on_commit_true_changes_only_with_unsafe_fixes() -
         "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
         "Session = async_sessionmaker(engine, expire_on_commit=False)\n"
     )
+
+
+def test_ll306_sync_sessionmaker_is_opt_in_and_its_fix_unsafe() -> None:
+    source = (
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n"
+        "engine = create_engine('postgresql://localhost/app')\n"
+        "SessionLocal = sessionmaker(autocommit=False, autoflush=False, bind=engine)\n"
+    )
+    files = {"app/db/session.py": source}
+    assert found(files, "LL306") == []
+    assert found(files, "LL306", {"sync-sessionmakers": True}) == [("app/db/session.py", 4)]
+    after, _, count = fix_files(files, ("LL306",), {"sync-sessionmakers": True})
+    assert (after, count) == (files, 0)
+    after, _, count = fix_files(files, ("LL306",), {"sync-sessionmakers": True}, unsafe=True)
+    assert count == 1
+    assert after["app/db/session.py"].endswith("bind=engine, expire_on_commit=False)\n")

@@ -190,7 +190,10 @@ def test_ll205_sleep_in_an_async_route_is_reported() -> None:
 
 
 def test_ll205_outside_the_request_layers_is_silent() -> None:
-    assert found({"app/cli/slow.py": BLOCKING_ROUTE}, "LL205") == []
+    # An async CLI command may block; a module that declares routes is routes wherever it is.
+    command = "import time\nasync def slow() -> None:\n    time.sleep(1)\n"
+    assert found({"app/cli/slow.py": command}, "LL205") == []
+    assert found({"app/cli/slow.py": BLOCKING_ROUTE}, "LL205") == [("app/cli/slow.py", 6)]
 
 
 def test_ll205_test_modules_are_silent() -> None:
@@ -219,6 +222,65 @@ def test_ll205_sync_session_io_in_async_def_is_reported() -> None:
     assert found({"app/repositories/user_repo.py": source}, "LL205") == [
         ("app/repositories/user_repo.py", 3)
     ]
+
+
+SYNC_REPOSITORY = {
+    "app/repositories/base.py": (
+        "from sqlalchemy.orm import Session\n"
+        "class BaseRepository:\n"
+        "    def __init__(self, session: Session) -> None:\n"
+        "        self.session = session\n"
+        "    def get(self, model, key):\n"
+        "        return self.session.query(model).get(key)\n"
+    ),
+    "app/repositories/items.py": (
+        "from app.repositories.base import BaseRepository\n"
+        "class ItemRepository(BaseRepository):\n"
+        "    async def count(self) -> int:\n"
+        "        return 0\n"
+        "    def label(self) -> str:\n"
+        "        return 'items'\n"
+    ),
+}
+
+
+def test_ll205_sync_session_query_one_and_two_calls_down_is_reported() -> None:
+    files = {
+        **SYNC_REPOSITORY,
+        "app/services/items.py": (
+            "from app.repositories.items import ItemRepository\n"
+            "def load(repo: ItemRepository, key: int):\n"
+            "    return repo.get(object, key)\n"
+            "async def item(repo: ItemRepository, key: int):\n"
+            "    first = repo.get(object, key)\n"
+            "    second = load(repo, key)\n"
+            "    await repo.count()\n"
+            "    return first, second, repo.label()\n"
+        ),
+    }
+    assert found(files, "LL205") == [("app/services/items.py", 5), ("app/services/items.py", 6)]
+    assert messages(files, "LL205")[0] == (
+        "`repo.get()` inside `async def` runs a sync database call"
+        " (`self.session.query()` in `BaseRepository.get`); make it async or run it in a thread"
+    )
+
+
+def test_ll205_sync_helper_handing_on_an_async_session_coroutine_is_silent() -> None:
+    files = {
+        "app/repositories/items.py": (
+            "from sqlalchemy.ext.asyncio import AsyncSession\n"
+            "def fetch(session: AsyncSession):\n"
+            "    result = session.execute('select 1')\n"
+            "    return result\n"
+        ),
+        "app/routes/items.py": (
+            "from sqlalchemy.ext.asyncio import AsyncSession\n"
+            "from app.repositories.items import fetch\n"
+            "async def items(session: AsyncSession):\n"
+            "    return await fetch(session)\n"
+        ),
+    }
+    assert found(files, "LL205") == []
 
 
 # -- LL206 ------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ def test_ll101_one_finding_per_import_statement_naming_every_name() -> None:
 def test_ll102_repository_built_in_a_route_is_reported() -> None:
     files = {
         "app/repositories/user_repo.py": REPOSITORY,
+        "app/services/user_service.py": "class UserService:\n    pass\n",
         "app/routes/users.py": (
             "from fastapi import APIRouter\n"
             "from app.repositories.user_repo import UserRepository\n"
@@ -117,6 +118,7 @@ def test_ll102_route_going_through_a_service_is_silent() -> None:
 def test_ll103_query_on_an_annotated_session_in_a_route_is_reported() -> None:
     files = {
         "app/models/user.py": USER_MODEL,
+        "app/repositories/user_repo.py": REPOSITORY,
         "app/routes/users.py": (
             "from fastapi import APIRouter\n"
             "from sqlalchemy import select\n"
@@ -200,6 +202,22 @@ def test_ll104_dependency_function_in_a_service_module_is_exempt() -> None:
         ),
     }
     assert found(files, "LL104") == []
+
+
+def test_ll104_module_level_http_exception_raised_by_name_is_reported() -> None:
+    files = {
+        "app/services/auth.py": (
+            "from fastapi import HTTPException\n"
+            "InvalidCredentials = HTTPException(status_code=401, detail='bad credentials')\n"
+            "def check(password_ok: bool) -> None:\n"
+            "    if not password_ok:\n"
+            "        raise InvalidCredentials\n"
+        ),
+        "app/routes/auth.py": (
+            "from fastapi import HTTPException\nNOT_FOUND = HTTPException(status_code=404)\n"
+        ),
+    }
+    assert found(files, "LL104") == [("app/services/auth.py", 2)]
 
 
 def test_ll105_http_exception_in_a_repository_is_reported() -> None:

@@ -230,8 +230,8 @@ def test_ll306_migration_session_is_not_the_apps() -> None:
             "    return sessionmaker(bind=op.get_bind())\n"
         ),
         "app/core/database.py": (
-            "from sqlalchemy.orm import sessionmaker\n"
-            "SessionLocal = sessionmaker(autoflush=False)\n"
+            "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+            "SessionLocal = async_sessionmaker(autoflush=False)\n"
         ),
     }
     assert found(files, "LL306") == [("app/core/database.py", 2)]
@@ -285,6 +285,26 @@ def test_ll308_python_default_next_to_server_default_is_deliberate() -> None:
     assert found(files, "LL308") == []
 
 
+def test_ll308_import_time_default_is_reported_even_with_server_default() -> None:
+    files = {
+        "app/models.py": (
+            "from datetime import UTC, datetime\n"
+            "from sqlalchemy import DateTime, text\n"
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+            "class Base(DeclarativeBase): pass\n"
+            "class Token(Base):\n"
+            "    __tablename__ = 'token'\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+            "    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now(UTC),"
+            " server_default=text('now()'))\n"
+            "    seen_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now,"
+            " server_default=text('now()'))\n"
+        )
+    }
+    assert found(files, "LL308") == [("app/models.py", 8)]
+    assert "remove it and keep `server_default=`" in messages(files, "LL308")[0]
+
+
 def test_ll308_project_utcnow_helper_and_migrations() -> None:
     files = {
         "app/models/asset.py": (
@@ -308,11 +328,16 @@ def test_ll308_project_utcnow_helper_and_migrations() -> None:
             "    op.add_column('t', column)\n"
         ),
     }
-    assert found(files, "LL308") == [
+    assert found(files, "LL308") == []
+    assert found(files, "LL308", {"callable-defaults": True}) == [
         ("app/models/asset.py", 5),
         ("app/models/asset.py", 7),
         ("app/models/asset.py", 7),
     ]
+    files["app/models/asset.py"] = files["app/models/asset.py"].replace(
+        "onupdate=timezone.utcnow\n", "onupdate=timezone.utcnow()\n"
+    )
+    assert found(files, "LL308") == [("app/models/asset.py", 7)]
     assert any("use `onupdate=func.now()`" in m for m in messages(files, "LL308"))
 
 
@@ -470,7 +495,25 @@ def test_ll311_commit_per_item_is_deliberate_flush_per_item_is_not() -> None:
             "        await db.flush()\n"
         )
     }
-    assert found(files, "LL311") == [("app/models/groups.py", 12)]
+    assert found(files, "LL311") == [("app/models/groups.py", 13)]
+
+
+def test_ll311_add_in_loop_then_one_commit_is_the_unit_of_work() -> None:
+    files = {
+        "app/services/seed.py": (
+            "from sqlalchemy.orm import Session\n"
+            "from app.models import Tag\n"
+            "def seed(session: Session, names: list[str]) -> list[Tag]:\n"
+            "    tags = []\n"
+            "    for name in names:\n"
+            "        tag = Tag(name=name)\n"
+            "        session.add(tag)\n"
+            "        tags.append(tag)\n"
+            "    session.commit()\n"
+            "    return tags\n"
+        )
+    }
+    assert found(files, "LL311") == []
 
 
 def test_ll311_nested_function_in_loop_is_not_in_the_loop() -> None:

@@ -219,16 +219,10 @@ def filter_run(
 
 def run_scope(config: Config, options: RunOptions) -> Callable[[Fingerprint], bool]:
     """Whether this run could have found an entry: its rule ran and its file was reported."""
-    from layerlint.engine import _reported
-    from layerlint.rules import all_rules
-    from layerlint.selection import selected_codes
+    from layerlint.engine import _enabled_codes, _reported
 
-    enabled = selected_codes(
-        all_rules(),
-        options.select if options.select is not None else config.select,
-        (*config.extend_select, *options.extend_select),
-        (*config.ignore, *options.ignore),
-    )
+    # The run's own selection: rules a framework version turns off did not run either.
+    enabled = _enabled_codes(config, options)
 
     def in_scope(fingerprint: Fingerprint) -> bool:
         return fingerprint.code in enabled and _reported(fingerprint.path, options.only_paths)

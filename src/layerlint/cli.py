@@ -408,6 +408,42 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+def layers(paths: tuple[Path, ...], output_format: str, config_file: Path | None) -> None:
+    """List each module under PATHS with its layer and the evidence that decided it."""
+    from layerlint.layer_listing import ModuleLayer, module_layers, render_json, render_text
+    from layerlint.targets import group_by_project, resolve_targets
+
+    try:
+        targets = resolve_targets(paths, Path.cwd().resolve())
+        found: list[ModuleLayer] = []
+        for project in group_by_project(targets, config_file.resolve() if config_file else None):
+            only = project.only_paths
+            found.extend(
+                item
+                for item in module_layers(project.config, project.explicit_files)
+                if only is None or any(_under(item.source_file.relative, p) for p in only)
+            )
+    except UserError as error:
+        _fail(str(error))
+        return
+    click.echo(render_json(found) if output_format == "json" else render_text(found), nl=False)
+
+
+def _under(relative: str, wanted: str) -> bool:
+    wanted = wanted.rstrip("/")
+    return wanted in ("", ".") or relative == wanted or relative.startswith(wanted + "/")
+
+
+@main.command()
 @click.option(
     "--path",
     "directory",

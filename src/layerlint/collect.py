@@ -23,6 +23,7 @@ from layerlint.facts import ModuleFacts
 from layerlint.file_context import FileContext, FileInput
 from layerlint.parsing import parse_source
 from layerlint.positions import node_spans
+from layerlint.rules._common import is_migration_file
 from layerlint.rules.base import FileRule, Fix
 from layerlint.suppression import parse_suppressions
 from layerlint.walker import Handler, walk
@@ -54,6 +55,8 @@ def collect_with_fixes(
     if isinstance(parsed, ModuleFacts):
         return parsed, None, []
     module = parsed
+    if any(rule.skips_migrations for rule in rules) and is_migration_file(info.layer, module):
+        rules = [rule for rule in rules if not rule.skips_migrations]
     # Fresh rule objects per file: rules may keep per-file state (stacks, node ids).
     rules = [type(rule)(rule.options) for rule in rules]
     try:

@@ -32,7 +32,10 @@ LIST_KEYS = (
 )
 TABLE_KEYS = ("per-file-ignores", "layers", "contract", "rules")
 STRING_KEYS = ("baseline", "cache-dir")
-KNOWN_KEYS = (*LIST_KEYS, *TABLE_KEYS, *STRING_KEYS)
+# The major version of a framework the project uses, when detection from its
+# requirements is wrong or impossible (see declared_versions.py).
+VERSION_KEYS = ("pydantic-version", "sqlalchemy-version")
+KNOWN_KEYS = (*LIST_KEYS, *TABLE_KEYS, *STRING_KEYS, *VERSION_KEYS)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class Config:
     layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     contract: tuple[tuple[str, tuple[str, ...]], ...] = ()
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = field(default=())
+    pydantic_version: int | None = None
+    sqlalchemy_version: int | None = None
 
     def options_for(self, code: str) -> dict[str, Any]:
         """Configured options of one rule (validated; defaults not included)."""
@@ -137,6 +142,9 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
             raise ConfigError(shown, key, "expected a string")
     if "cache-dir" in table:
         _check_cache_dir(table["cache-dir"], root, shown)
+    for key in VERSION_KEYS:
+        if key in table and (isinstance(table[key], bool) or table[key] not in (1, 2)):
+            raise ConfigError(shown, key, "expected 1 or 2 (the major version the project uses)")
 
     per_file = _per_file_ignores(table.get("per-file-ignores", {}), shown)
     layers = _layer_table(table.get("layers", {}), "layers", shown)
@@ -165,6 +173,8 @@ def parse_config(table: Mapping[str, Any], root: Path, path: Path | None = None)
         layers=layers,
         contract=contract,
         rule_options=rule_options,
+        pydantic_version=table.get("pydantic-version"),
+        sqlalchemy_version=table.get("sqlalchemy-version"),
     )
 
 

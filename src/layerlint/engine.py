@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from layerlint import notices
 from layerlint.cache import (
     RESULTS_FILE,
     FactsCache,
@@ -25,6 +26,7 @@ from layerlint.cache import (
 from layerlint.cache_key import cache_key
 from layerlint.collect import INTERNAL_ERROR_CODE, collect
 from layerlint.config import Config
+from layerlint.declared_versions import gated_codes
 from layerlint.diagnostics import UNKNOWN_SPAN, Diagnostic, Severity, Span
 from layerlint.discovery import SourceFile, discover, module_name, source_roots
 from layerlint.facts import ModuleFacts
@@ -33,6 +35,7 @@ from layerlint.layers import Contract, LayerMap
 from layerlint.parsing import SYNTAX_ERROR_CODE
 from layerlint.project import Project
 from layerlint.rules import all_rules, project_rules
+from layerlint.rules._common import is_migration_module
 from layerlint.rules.base import Finding, ProjectRule
 from layerlint.safe_paths import read_regular_file
 from layerlint.selection import selected_codes
@@ -119,20 +122,30 @@ class FileState:
 
 def read_files(
     files: Sequence[SourceFile],
-    layer_map: LayerMap,
+    configured_layers: tuple[tuple[str, tuple[str, ...]], ...],
     overrides: Mapping[str, bytes] | None = None,
 ) -> list[FileState]:
-    """Read and hash every file once; unreadable files carry their error instead."""
-    states: list[FileState] = []
+    """Read and hash every file once, then give each its layer (which may depend on
+    its text: see LayerMap.for_sources); unreadable files carry their error instead."""
+    contents: list[bytes | str] = []
     for source_file in files:
+        override = overrides.get(source_file.relative) if overrides else None
+        contents.append(override if override is not None else _read(source_file.path))
+    layer_map = LayerMap.for_sources(
+        configured_layers,
+        {
+            f.relative: data if isinstance(data, bytes) else None
+            for f, data in zip(files, contents, strict=True)
+        },
+    )
+    states: list[FileState] = []
+    for source_file, data in zip(files, contents, strict=True):
         info = FileInput(
             source_file.relative,
             source_file.module,
             source_file.is_package,
             layer_map.layer_of(source_file.module, source_file.relative),
         )
-        override = overrides.get(source_file.relative) if overrides else None
-        data = override if override is not None else _read(source_file.path)
         if isinstance(data, str):
             states.append(FileState(info, None, "", data))
         else:
@@ -202,10 +215,13 @@ def run_project_rules(
     With ``fix_sink``, findings that carry a fix are kept (by path) for ``--fix``.
     """
     module_by_path = {facts.path: name for name, facts in project.modules.items()}
+    migrations = migration_paths(project)
     found: list[Diagnostic] = []
     for rule in rules:
         try:
             for finding in rule.check(project):
+                if rule.skips_migrations and finding.path in migrations:
+                    continue
                 module = module_by_path.get(finding.path)
                 diagnostic = Diagnostic(
                     code=rule.code,
@@ -223,6 +239,15 @@ def run_project_rules(
         except Exception as error:
             found.append(_project_internal(rule.code, f"{type(error).__name__}: {error}"))
     return found
+
+
+def migration_paths(project: Project) -> frozenset[str]:
+    """Paths of the project's migrations (frozen history: no modernisation advice there)."""
+    return frozenset(
+        facts.path
+        for name, facts in project.modules.items()
+        if is_migration_module(project.layer_of(name), facts)
+    )
 
 
 def _project_internal(code: str, detail: str) -> Diagnostic:
@@ -258,12 +283,25 @@ class RawResults:
 
 
 def _enabled_codes(config: Config, options: RunOptions) -> frozenset[str]:
-    return selected_codes(
+    selected = selected_codes(
         all_rules(),
         options.select if options.select is not None else config.select,
         (*config.extend_select, *options.extend_select),
         (*config.ignore, *options.ignore),
     )
+    return selected - _codes_off_for_framework_versions(config)
+
+
+def _codes_off_for_framework_versions(config: Config) -> frozenset[str]:
+    """Pydantic/SQLAlchemy 2 advice in a project on version 1: never reported, never fixed."""
+    configured = {
+        "pydantic-version": config.pydantic_version,
+        "sqlalchemy-version": config.sqlalchemy_version,
+    }
+    gated = gated_codes(config.root, configured)
+    for note in gated.notes:
+        notices.detail_once(note)
+    return gated.codes
 
 
 def analyse(
@@ -277,7 +315,7 @@ def analyse(
     """The expensive part: facts for every file, the project graph, the project rules."""
     facts = collect_all(states, config, options.use_cache, options.jobs, progress)
     layers = {state.info.module: state.info.layer for state in states}
-    project = Project(facts, layers, Contract.build(config.contract))
+    project = Project(facts, layers, Contract.build(config.contract, layers.values()))
     active = [r(config.options_for(r.code)) for r in project_rules() if r.code in enabled]
     diagnostics: list[Diagnostic] = [d for f in facts for d in f.diagnostics]
     diagnostics.extend(run_project_rules(project, active, fix_sink))
@@ -296,8 +334,7 @@ def run(
     skipped: list[tuple[str, str]] = []
     files = discover(config.root, config.src, config.exclude, options.explicit, skipped)
     files.extend(_unsaved_files(config, options, {f.relative for f in files}))
-    layer_map = LayerMap.for_files(config.layers, (f.relative for f in files))
-    states = read_files(files, layer_map, dict(options.overrides))
+    states = read_files(files, config.layers, dict(options.overrides))
     enabled = _enabled_codes(config, options)
     cache_dir = cache_folder(config.root, config.cache_dir) if options.use_cache else None
     secret = cache_key(config.root) if cache_dir is not None else b""

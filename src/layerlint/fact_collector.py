@@ -421,6 +421,7 @@ def _freeze_function(fn: _FunctionBuilder, span: Callable[[cst.CSTNode], Span]) 
         locals=tuple(fn.locals),
         self_attributes=tuple(fn.self_attributes),
         nested=tuple(fn.nested),
+        is_async=node.asynchronous is not None,
     )
 
 

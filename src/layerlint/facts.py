@@ -170,6 +170,8 @@ class FunctionFact:
     self_attributes: tuple[tuple[str, Value], ...] = ()
     # Names of nested functions defined inside this one.
     nested: tuple[str, ...] = ()
+    # ``async def``: LL205 follows calls from these into plain functions.
+    is_async: bool = False
 
 
 @fast_pickle

@@ -17,9 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from layerlint import __version__
-from layerlint.discovery import SourceFile, discover
+from layerlint.config import Config
+from layerlint.discovery import SourceFile
 from layerlint.errors import UserError
-from layerlint.layers import DEFAULT_CONTRACT, LAYER_ORDER, detect_layer
+from layerlint.layer_listing import ModuleLayer, module_layers
+from layerlint.layers import (
+    DEFAULT_CONTRACT,
+    FILE_NAME,
+    LAYER_ORDER,
+    ROUTE_DECORATORS,
+    Contract,
+    layer_rank,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,7 +58,7 @@ def import_root(source_file: SourceFile) -> str:
     return "/".join(parts[: len(parts) - depth]) or "."
 
 
-def source_entries(root: Path, files: Sequence[SourceFile]) -> list[str]:
+def source_entries(root: Path, found: Sequence[ModuleLayer]) -> list[str]:
     """``src`` entries that give every file the module name auto-detection gives it.
 
     A source folder (``src``) is listed as is. Packages at the project root are listed
@@ -59,14 +68,15 @@ def source_entries(root: Path, files: Sequence[SourceFile]) -> list[str]:
     """
     entries: set[str] = set()
     root_needed = root_covered = False
-    for source_file in files:
+    for item in found:
+        source_file = item.source_file
         base = import_root(source_file)
         if base != ".":
             entries.add(base)
             continue
         root_needed = True
         top = source_file.module.split(".")[0]
-        layered = detect_layer(source_file.relative) is not None
+        layered = item.decision.layer is not None
         if layered and top and (root / top / "__init__.py").is_file():
             entries.add(top)
             root_covered = True
@@ -75,28 +85,30 @@ def source_entries(root: Path, files: Sequence[SourceFile]) -> list[str]:
     return sorted(entries)
 
 
-def layer_pattern(source_file: SourceFile) -> str:
+def layer_pattern(item: ModuleLayer) -> str:
     """The module pattern that names this file's layer: the module itself when its file
-    name decides the layer (``auth.router``), else its package (``app.routes``)."""
-    module = source_file.module
-    by_name = detect_layer(source_file.relative.rpartition("/")[2]) is not None
-    if by_name or source_file.is_package:
+    name or its routes decide the layer (``auth.router``), else its package
+    (``app.routes``)."""
+    module = item.source_file.module
+    by_module = item.decision.evidence in (FILE_NAME, ROUTE_DECORATORS)
+    if by_module or item.source_file.is_package:
         return module
     return module.rpartition(".")[0] or module
 
 
 def detect_layout(root: Path) -> Layout:
-    """Discover the project under ``root`` and summarise its layers, as ``check`` sees them."""
-    files = discover(root, (), ())
-    layout = Layout(source_roots=source_entries(root, files))
+    """Discover the project under ``root`` and summarise its layers exactly as ``check``
+    sees them (same discovery, same evidence, same detection: see layer_listing)."""
+    found = module_layers(Config(root=root))
+    layout = Layout(source_roots=source_entries(root, found))
     packages: dict[str, set[str]] = {}
-    for source_file in files:
-        layer = detect_layer(source_file.relative)
+    for item in found:
+        layer = item.decision.layer
         if layer is None:
             layout.unlayered += 1
             continue
         layout.layer_counts[layer] += 1
-        packages.setdefault(layer, set()).add(layer_pattern(source_file))
+        packages.setdefault(layer, set()).add(layer_pattern(item))
     layout.layer_packages = {layer: _outermost(names) for layer, names in packages.items()}
     return layout
 
@@ -117,7 +129,8 @@ def render_block(layout: Layout) -> str:
         "[tool.layerlint]",
         f"# Written by `layerlint init` (layerlint {__version__}). Detected layout:",
         *_summary(layout),
-        "# Layers are recognised by folder and file names; `layerlint graph` shows them.",
+        "# Layers are recognised by folder and file names and by declared routes;",
+        "# `layerlint layers` shows each module's layer and why.",
     ]
     if layout.source_roots:
         lines.append(f"src = {_toml_list(layout.source_roots)}  # package roots, as detected")
@@ -163,9 +176,18 @@ def _layer_examples(packages: Mapping[str, Sequence[str]]) -> list[str]:
 
 
 def _contract_examples(found: Mapping[str, int]) -> list[str]:
-    """Commented default contract lines for the layers that were found."""
+    """Commented default contract lines for the layers that were found, as ``check``
+    applies them to this project (see Contract.build)."""
     layers = _ordered(found) or ["routes"]
-    return [f"# {layer} = {_toml_list(DEFAULT_CONTRACT[layer])}" for layer in layers]
+    contract = Contract.build((), found)
+    return [f"# {layer} = {_toml_list(_allowed_list(contract, layer))}" for layer in layers]
+
+
+def _allowed_list(contract: Contract, layer: str) -> list[str]:
+    """The layers ``layer`` may import: the documented order, then any the project adds."""
+    default = DEFAULT_CONTRACT[layer]
+    extra = sorted(contract.allowed[layer] - set(default), key=layer_rank)
+    return [*default, *extra]
 
 
 def _ordered(layers: Mapping[str, object]) -> list[str]:

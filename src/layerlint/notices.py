@@ -24,3 +24,11 @@ def detail(message: str) -> None:
     """A line for ``--verbose`` only."""
     if verbose:
         print(f"layerlint: {message}", file=sys.stderr)
+
+
+def detail_once(message: str) -> None:
+    """A ``--verbose`` line said once per process (runs repeat when fixing)."""
+    if message in _SAID:
+        return
+    _SAID.add(message)
+    detail(message)

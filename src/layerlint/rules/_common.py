@@ -61,6 +61,11 @@ def module_assigns_revision(module: cst.Module) -> bool:
     return "revision" in names and "down_revision" in names
 
 
+def is_migration_file(layer: str | None, module: cst.Module) -> bool:
+    """The file-rule twin of :func:`is_migration_module`."""
+    return layer == "migrations" or module_assigns_revision(module)
+
+
 def is_migration_code(ctx: FileContext, module: cst.Module) -> bool:
     """A revision (by its layer or what it assigns) or Alembic's own tooling (``env.py``)."""
     return (

@@ -119,8 +119,13 @@ class Rule:
     seed: ClassVar[str] = ""
     default: ClassVar[Default] = Default.ON
     fixable: ClassVar[Fixability] = Fixability.NONE
+    # Modernisation advice (SQLAlchemy 2.0 style, Pydantic 2 APIs...): a migration is a
+    # frozen snapshot of the schema as it was, so such rules never report (or fix) there.
+    skips_migrations: ClassVar[bool] = False
     options_spec: ClassVar[tuple[RuleOption, ...]] = ()
     example_path: ClassVar[str] = "app/module.py"
+    # A file rule's project-graph half: same code and switch, run with the project rules.
+    project_half: ClassVar[type[ProjectRule] | None] = None
     valid: ClassVar[tuple[str | Example, ...]] = ()
     invalid: ClassVar[tuple[str | Example, ...]] = ()
 

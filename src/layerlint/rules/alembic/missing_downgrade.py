@@ -89,8 +89,10 @@ class MissingDowngrade(FileRule):
     with an ``upgrade()`` but no ``downgrade()`` at all (reported at ``def upgrade``).
     A ``downgrade()`` that raises (an explicit "irreversible"), and an empty one that
     says why in a comment or docstring (``# data-only migration, nothing to undo``), are
-    decisions, not omissions, and are not flagged. Alembic's ``### commands auto
-    generated ###`` markers and ``Unapply ...`` template docstrings explain nothing.
+    decisions, not omissions, and are not flagged; nor is a revision whose ``upgrade()``
+    is empty too (a merge revision joining two heads, a placeholder): there is nothing to
+    undo. Alembic's ``### commands auto generated ###`` markers and ``Unapply ...``
+    template docstrings explain nothing.
 
     **Why is this bad?** A release that has to be rolled back cannot be: ``alembic
     downgrade -1`` silently does nothing and leaves the schema ahead of the code.
@@ -128,6 +130,12 @@ class MissingDowngrade(FileRule):
         "    op.execute(\"ALTER TYPE state ADD VALUE 'PAUSED'\")\n"
         "def downgrade() -> None:\n"
         "    # values cannot be removed from a Postgres enum\n"
+        "    pass\n",
+        "revision = 'a1'\n"
+        "down_revision = ('b2', 'c3')\n"
+        "def upgrade():\n"
+        "    pass\n"
+        "def downgrade():\n"
         "    pass\n",
         "revision = '0005'\n"
         "down_revision = '0004'\n"
@@ -188,6 +196,8 @@ class MissingDowngrade(FileRule):
             elif not isinstance(stmt, cst.ClassDef):
                 # ``if``/``try`` at module level may define downgrade() conditionally.
                 assigned = assigned or "downgrade" in cst.Module(body=[stmt]).code
+        if upgrade is not None and _is_empty_body(upgrade.body):
+            return  # a merge or placeholder revision: there is nothing to undo
         if downgrade is not None:
             if _is_empty_body(downgrade.body) and not _explained(downgrade):
                 ctx.report(downgrade.name, self.message.format(problem="`downgrade()` is empty"))

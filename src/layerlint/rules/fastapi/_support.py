@@ -285,6 +285,15 @@ def body_params(project: Project, ref: FunctionRef) -> Iterator[tuple[ParamFact,
 SEED_AI1 = "ai1-skills (python-backend-expert)"
 
 
+SESSION_IO = frozenset(
+    {"execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "query", "exec", "merge"}
+)
+
+
+# Code that serves requests; a blocking call in an async CLI command harms no one.
+REQUEST_LAYERS = frozenset({"routes", "controllers", "dependencies", "services", "repositories"})
+
+
 SEED_BACKEND = "backend-fastapi-python"
 
 

@@ -19,14 +19,8 @@ from layerlint.rules.fastapi._blocking_calls import (
     name_types,
     receiver_class,
 )
-
-_SESSION_IO = frozenset(
-    {"execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "query", "exec", "merge"}
-)
-
-
-# Code that serves requests; a blocking call in an async CLI command harms no one.
-_REQUEST_LAYERS = frozenset({"routes", "controllers", "dependencies", "services", "repositories"})
+from layerlint.rules.fastapi._blocking_through_calls import BlockingCallThroughHelpers
+from layerlint.rules.fastapi._support import REQUEST_LAYERS, SESSION_IO
 
 
 class BlockingCallInAsync(FileRule):
@@ -44,10 +38,13 @@ class BlockingCallInAsync(FileRule):
     ``write_bytes``/``touch``) and a synchronous SQLAlchemy/SQLModel ``Session``
     parameter. Building a value is not I/O: ``requests.Session()``,
     ``requests.Request()`` and exception classes are not reported, nor is a function of
-    your own that happens to be called ``open``. Calls in a nested ``def`` or ``lambda``
-    (as handed to ``run_in_executor``/``to_thread``), test files, and code outside the
-    request-serving layers (routes, controllers, dependencies, services, repositories:
-    an async CLI command may block) are left alone.
+    your own that happens to be called ``open``. It also
+    flags a call from ``async def`` to a plain ``def`` of the project (a repository
+    method, a helper) that runs a session query itself or one call further down
+    (``session.execute()`` whose result it uses, or ``session.query()``). Calls in
+    a nested ``def`` or ``lambda`` (as handed to ``run_in_executor``/``to_thread``),
+    test files, and code outside the request-serving layers (routes, controllers,
+    dependencies, services, repositories: an async CLI command may block) are left alone.
 
     **Why is this bad?** An ``async def`` endpoint runs on the event loop; while it
     blocks, every other request on that worker waits.
@@ -60,6 +57,7 @@ class BlockingCallInAsync(FileRule):
 
     code = "LL205"
     name = "blocking-call-in-async"
+    project_half = BlockingCallThroughHelpers
     message = (
         "blocking call `{call}` inside `async def`; await an async equivalent or run it in a thread"
     )
@@ -81,6 +79,29 @@ class BlockingCallInAsync(FileRule):
         "    if not url:\n"
         "        raise requests.exceptions.RequestException('no url')\n"
         "    return requests.Request('GET', url)\n",
+        Example(
+            {
+                "app/repositories/items.py": (
+                    "from sqlalchemy.ext.asyncio import AsyncSession\n"
+                    "from sqlalchemy.orm import Session\n"
+                    "def names_query(session: AsyncSession):\n"
+                    "    return session.execute('select name from item')\n"
+                    "def names(session: Session) -> list[str]:\n"
+                    "    return [row.name for row in session.execute('select name from item')]\n"
+                ),
+                "app/routes/items.py": (
+                    "from fastapi import APIRouter, Depends\n"
+                    "from fastapi.concurrency import run_in_threadpool\n"
+                    "from sqlalchemy.orm import Session\n"
+                    "from app.repositories.items import names, names_query\n"
+                    "router = APIRouter()\n"
+                    "@router.get('/items')\n"
+                    "async def items(session: Session = Depends()) -> list[str]:\n"
+                    "    await names_query(session)\n"
+                    "    return await run_in_threadpool(names, session)\n"
+                ),
+            }
+        ),
     )
     invalid = (
         "import time\nimport requests\n\nasync def slow(url: str) -> None:\n"
@@ -100,6 +121,34 @@ class BlockingCallInAsync(FileRule):
         "    with httpx.Client() as sync_client:\n"
         "        sync_client.get('/status')  # error\n"
         "    Path('log.txt').read_text()  # error\n",
+        Example(
+            {
+                "app/repositories/items.py": (
+                    "from sqlalchemy.orm import Session\n"
+                    "class ItemRepository:\n"
+                    "    def __init__(self, session: Session) -> None:\n"
+                    "        self.session = session\n"
+                    "    def names(self) -> list[str]:\n"
+                    "        rows = self.session.execute('select name from item')\n"
+                    "        return [row.name for row in rows]\n"
+                ),
+                "app/routes/items.py": (
+                    "from fastapi import APIRouter, Depends\n"
+                    "from sqlalchemy.orm import Session\n"
+                    "from app.repositories.items import ItemRepository\n"
+                    "router = APIRouter()\n"
+                    "def count(session: Session) -> int:\n"
+                    "    repo = ItemRepository(session)\n"
+                    "    return len(repo.names())\n"
+                    "@router.get('/items')\n"
+                    "async def items(repo: ItemRepository = Depends()) -> list[str]:\n"
+                    "    return repo.names()  # error\n"
+                    "@router.get('/count')\n"
+                    "async def total(session: Session = Depends()) -> int:\n"
+                    "    return count(session)  # error\n"
+                ),
+            }
+        ),
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -138,7 +187,7 @@ class BlockingCallInAsync(FileRule):
         function = ctx.enclosing_function
         if function is None or function.asynchronous is None:
             return
-        if ctx.layer not in _REQUEST_LAYERS or is_test_path(ctx.path):
+        if ctx.layer not in REQUEST_LAYERS or is_test_path(ctx.path):
             return
         if id(node) in self._awaited:
             return  # an awaited call is asynchronous whatever its receiver looks like
@@ -164,7 +213,7 @@ class BlockingCallInAsync(FileRule):
             if dotted is not None:
                 return ".".join(dotted) + "()"
             return f"{kind.rsplit('.', 1)[-1]}(...).{method}()"
-        if dotted is not None and len(dotted) == 2 and method in _SESSION_IO:
+        if dotted is not None and len(dotted) == 2 and method in SESSION_IO:
             annotation = _param_annotation(function, dotted[0])
             if annotation is not None and ctx.qualified_name(annotation) in SYNC_SESSIONS:
                 return ".".join(dotted) + "()"

@@ -37,8 +37,13 @@ class InlineRoleCheck(FastApiModuleRule):
     raise``, ``if not current_user.is_superuser: raise``, ``if "admin" not in
     user.roles``, ``if not user.has_role("editor")``. The caller is a parameter injected
     with ``Depends``/``Security`` (or an ``Annotated`` ``CurrentUser``-style alias).
-    Left alone: tests mixing a role with anything else (``item.owner_id != user.id``)
-    and checks nested in another condition or loop, which are resource-level rules;
+    Left alone: business rules about the caller's own role, which raise *because* the
+    caller holds it (``if current_user.is_superuser: raise HTTPException(403,
+    "superusers cannot delete themselves")``); tests mixing a role with anything else
+    (``item.owner_id != user.id``) and checks nested in another condition or loop, which
+    are resource-level rules, as is a check after an ``if`` that already returned for some
+    callers (``if user == current_user: return user`` then ``if not
+    current_user.is_superuser: raise``: self or admin);
     role checks on other objects (the user being deleted, a database replica); and
     dependency functions such as ``require_admin``, which is where such checks belong.
 
@@ -91,6 +96,15 @@ class InlineRoleCheck(FastApiModuleRule):
         "def helper(user=Depends(users.current)) -> None:\n"
         "    if not user.is_superuser:\n"
         "        raise HTTPException(403)\n",
+        "from fastapi import APIRouter, Depends, HTTPException\n"
+        "from app.dependencies.auth import get_current_user\n"
+        "router = APIRouter()\n"
+        "@router.delete('/users/me')\n"
+        "def delete_me(current_user=Depends(get_current_user)) -> None:\n"
+        "    if current_user.is_superuser:\n"
+        "        raise HTTPException(403, 'superusers cannot delete themselves')\n"
+        "    if current_user.role == 'owner' or 'billing' in current_user.roles:\n"
+        "        raise HTTPException(409, 'hand the organisation over first')\n",
     )
     invalid = (
         "from fastapi import APIRouter, Depends, HTTPException, status\n"
@@ -133,6 +147,7 @@ class InlineRoleCheck(FastApiModuleRule):
         self._elif_guarded: dict[int, bool] = {}
         self._found: list[cst.If] = []
         self._fastapi = False
+        self._after_early_exit: set[int] = set()
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         """Per-file state starts empty."""
@@ -142,6 +157,7 @@ class InlineRoleCheck(FastApiModuleRule):
         """Remember route handlers (``@<name>.<verb>("/path")``) and their injected params."""
         if node.decorators and any(is_route_decorator(d.decorator) for d in node.decorators):
             self._routes[id(node)] = (_injected_params(node.params), self._depth)
+            self._after_early_exit.update(_ifs_after_an_early_return(node.body))
 
     # Bodies of compound statements make what they contain conditional.
     def visit_For(self, node: cst.For, ctx: FileContext) -> None:
@@ -184,7 +200,14 @@ class InlineRoleCheck(FastApiModuleRule):
         injected, base_depth = route
         if self._depth > base_depth or not self._elif_guarded.get(id(node), True):
             return
-        if injected and _raises(node.body) and _is_role_test(node.test, injected):
+        if id(node) in self._after_early_exit:
+            return  # ``if user == current_user: return user`` first: self-or-admin, a resource rule
+        if (
+            injected
+            and _raises(node.body)
+            and _is_role_test(node.test, injected)
+            and _true_without_role(node.test)
+        ):
             self._found.append(node)
 
     def leave_Module(self, node: cst.Module, ctx: FileContext) -> None:
@@ -192,6 +215,21 @@ class InlineRoleCheck(FastApiModuleRule):
         if self._fastapi:
             for found in self._found:
                 ctx.report(found.test)
+
+
+def _ifs_after_an_early_return(body: cst.BaseSuite) -> set[int]:
+    """Top-level ``if`` statements that follow an ``if`` returning early: the check
+    after it applies only to callers the earlier branch did not serve."""
+    found: set[int] = set()
+    returned = False
+    statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+    for statement in statements:
+        if isinstance(statement, cst.If):
+            if returned:
+                found.add(id(statement))
+            elif any(isinstance(stmt, cst.Return) for stmt in _statements(statement.body)):
+                returned = True
+    return found
 
 
 def _injected_params(params: cst.Parameters) -> frozenset[str]:
@@ -270,6 +308,42 @@ def _is_role_test(test: cst.BaseExpression, caller: frozenset[str]) -> bool:
             _role_attribute(operand, caller) or _role_constant(operand) for operand in operands
         )
     return False
+
+
+# Comparisons that hold when the caller does NOT have the role (``role != "admin"``,
+# ``"admin" not in roles``); ``==``/``in``/``is`` hold when the caller has it.
+_LACKING = (cst.NotEqual, cst.NotIn, cst.IsNot)
+_HOLDING = (cst.Equal, cst.In, cst.Is)
+
+
+def _true_without_role(test: cst.BaseExpression) -> bool:
+    """The test (already a role test) is true for callers lacking the role: a gate.
+
+    ``if not user.is_superuser: raise`` keeps others out; ``if user.is_superuser:
+    raise HTTPException(403, "superusers cannot delete themselves")`` is a business
+    rule about the caller's own role, which no ``require_admin`` dependency replaces.
+    Comparisons other than (in)equality and membership are read as gates.
+    """
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _true_with_role(test.expression)
+    if isinstance(test, cst.BooleanOperation):
+        return _true_without_role(test.left) and _true_without_role(test.right)
+    if isinstance(test, cst.Comparison):
+        operators = [target.operator for target in test.comparisons]
+        return not any(isinstance(op, _HOLDING) for op in operators)
+    return False  # a bare flag or ``has_role()`` call is true *with* the role
+
+
+def _true_with_role(test: cst.BaseExpression) -> bool:
+    """The mirror of :func:`_true_without_role`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _true_without_role(test.expression)
+    if isinstance(test, cst.BooleanOperation):
+        return _true_with_role(test.left) and _true_with_role(test.right)
+    if isinstance(test, cst.Comparison):
+        operators = [target.operator for target in test.comparisons]
+        return all(isinstance(op, _HOLDING) for op in operators)
+    return True
 
 
 def _role_attribute(node: cst.BaseExpression, caller: frozenset[str]) -> bool:

@@ -243,6 +243,10 @@ def _comments(node: cst.CSTNode) -> list[str]:
 _STARLETTE_HTTP_EXCEPTION = "starlette.exceptions.HTTPException"
 
 
+# Importing these (and nothing from FastAPI) makes a module a plain Starlette app.
+_STARLETTE_APP_MODULES = frozenset({"applications", "routing", "endpoints"})
+
+
 class StarletteHttpException(FileRule):
     """``HTTPException`` imported from Starlette and raised in application code.
 
@@ -251,7 +255,9 @@ class StarletteHttpException(FileRule):
     a handler (``@app.exception_handler(StarletteHTTPException)``, ``add_exception_handler``,
     an ``exception_handlers={...}`` mapping) is the documented FastAPI pattern: a module
     that does so is not flagged, nor is one that only catches it
-    (``except StarletteHTTPException``).
+    (``except StarletteHTTPException``), nor a plain Starlette app (a module that builds
+    its app or routes from ``starlette.applications``/``routing``/``endpoints`` and
+    imports nothing from FastAPI), where Starlette's class is the right one.
 
     **Why is this bad?** Starlette's ``HTTPException`` is the parent of FastAPI's, not
     the same class: handlers registered for ``fastapi.HTTPException`` miss it, and it
@@ -276,6 +282,12 @@ class StarletteHttpException(FileRule):
     fixable = Fixability.PARTIAL
     example_path = "app/routes/users.py"
     valid = (
+        "from starlette.applications import Starlette\n"
+        "from starlette.exceptions import HTTPException\n"
+        "from starlette.routing import Route\n"
+        "async def health(request):\n"
+        "    raise HTTPException(status_code=503)\n"
+        "app = Starlette(routes=[Route('/health', health)])\n",
         "from fastapi import HTTPException, status\n"
         "def check(ok: bool) -> None:\n"
         "    if not ok:\n"
@@ -310,6 +322,13 @@ class StarletteHttpException(FileRule):
         ),
     )
     invalid = (
+        "from starlette.exceptions import HTTPException  # error\n"
+        "from starlette.routing import Route\n"
+        "from fastapi import APIRouter\n"
+        "router = APIRouter(routes=[Route('/ping', lambda request: None)])\n"
+        "def check(ok: bool) -> None:\n"
+        "    if not ok:\n"
+        "        raise HTTPException(status_code=403)\n",
         "from starlette.exceptions import HTTPException  # error\n"
         "def check(ok: bool) -> None:\n"
         "    if not ok:\n"
@@ -440,6 +459,8 @@ class StarletteHttpException(FileRule):
         self._qualified_uses: list[cst.CSTNode] = []
         self._handled = False
         self._tested = False
+        self._uses_fastapi = False
+        self._builds_starlette_app = False
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         """Per-file state starts empty."""
@@ -447,7 +468,10 @@ class StarletteHttpException(FileRule):
 
     def visit_ImportFrom(self, node: cst.ImportFrom, ctx: FileContext) -> None:
         """Remember ``from starlette.exceptions import HTTPException [as X]``."""
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        if node.relative or node.module is None:
+            return
+        self._note_framework(dotted_name(node.module))
+        if isinstance(node.names, cst.ImportStar):
             return
         if dotted_name(node.module) != ("starlette", "exceptions"):
             return
@@ -457,6 +481,19 @@ class StarletteHttpException(FileRule):
                 if isinstance(bound, cst.Name):
                     self._aliases.append((node, alias, bound.value))
                     self._bound.add(bound.value)
+
+    def visit_Import(self, node: cst.Import, ctx: FileContext) -> None:
+        """``import fastapi`` / ``import starlette.applications``: which framework this is."""
+        for alias in node.names:
+            self._note_framework(dotted_name(alias.name))
+
+    def _note_framework(self, parts: tuple[str, ...] | None) -> None:
+        if not parts:
+            return
+        if parts[0] == "fastapi":
+            self._uses_fastapi = True
+        elif parts[0] == "starlette" and parts[1:2] and parts[1] in _STARLETTE_APP_MODULES:
+            self._builds_starlette_app = True
 
     def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
         """Construction of the class, a type test on it, or its registration as handled."""
@@ -493,8 +530,8 @@ class StarletteHttpException(FileRule):
 
     def leave_Module(self, node: cst.Module, ctx: FileContext) -> None:
         """Report once the whole module has shown how the class is used."""
-        if self._handled:
-            return
+        if self._handled or (self._builds_starlette_app and not self._uses_fastapi):
+            return  # a plain Starlette app: Starlette's exception is the right one
         for used in self._qualified_uses:
             ctx.report(used)
         taken: set[int] = set()

@@ -51,6 +51,7 @@ class HttpExceptionInLayer(ProjectRule):
     layer = ""
 
     def check(self, project: Project) -> Iterator[Finding]:
+        yield from self._module_level(project)
         for ref in project.functions_in_layer(self.layer):
             if project.is_exempt_http_function(ref):
                 continue
@@ -69,6 +70,18 @@ class HttpExceptionInLayer(ProjectRule):
                 if any(contains(span, call.span) for span in raise_spans):
                     continue
                 yield Finding(ref.module.path, call.span, self.message)
+
+    def _module_level(self, project: Project) -> Iterator[Finding]:
+        """``InvalidCredentials = HTTPException(401)`` at module level, raised later by name."""
+        for facts in project.modules.values():
+            if project.layer_of(facts.module) != self.layer:
+                continue
+            for call in facts.calls:
+                if call.callee[0] == "?":
+                    continue
+                resolved = project.resolve_canonical(facts.module, call.callee)
+                if project.is_http_exception(resolved):
+                    yield Finding(facts.path, call.span, self.message)
 
 
 def contains(outer: Span, inner: Span) -> bool:

@@ -26,6 +26,10 @@ class DatabaseAccessInRoute(ProjectRule):
     ``sessionmaker`` call. Building a statement (``select()``, ``insert()``, ``text()``)
     touches no database and is not reported by itself; the session call that runs it is.
 
+    In a project without a repositories layer the advice names the services layer; a
+    project with neither (everything in feature modules) keeps data access in its
+    routes by design and is not reported.
+
     **Why is this bad?** Queries in routes bypass the repository (and its tests), spread
     SQL over the HTTP layer and make transactions hard to reason about.
 
@@ -37,6 +41,7 @@ class DatabaseAccessInRoute(ProjectRule):
     code = "LL103"
     name = "database-access-in-route"
     message = "route runs `{call}` itself; move database access to a repository"
+    no_repositories_message = "route runs `{call}` itself; move database access to a service"
     seed = "ai1-skills: repositories encapsulate all database access"
     valid = (
         app(
@@ -83,6 +88,9 @@ class DatabaseAccessInRoute(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterator[Finding]:
+        message = self._message_for(project)
+        if message is None:
+            return
         for ref in project.route_code:
             if project.layer_of(ref.module.module) != "routes":
                 continue
@@ -95,7 +103,16 @@ class DatabaseAccessInRoute(ProjectRule):
                 if key in reported:
                     continue
                 reported.add(key)
-                yield Finding(ref.module.path, call.span, self.message.format(call=described))
+                yield Finding(ref.module.path, call.span, message.format(call=described))
+
+    def _message_for(self, project: Project) -> str | None:
+        """The advice must name a layer the project has; with neither repositories nor
+        services, data access in routes is the project's design and is not reported."""
+        if project.has_layer("repositories"):
+            return self.message
+        if project.has_layer("services") or project.has_layer("controllers"):
+            return self.no_repositories_message
+        return None
 
     @staticmethod
     def _database_call(project: Project, ref: FunctionRef, call: CallFact) -> str | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from layerlint.facts import CallFact
+from layerlint.diagnostics import Span
+from layerlint.facts import CallFact, FunctionFact, Value
+from layerlint.layers import DEFAULT_CONTRACT
 from layerlint.project import SESSION, FunctionRef, Project
 from layerlint.rules.base import Finding, ProjectRule
 from layerlint.rules.layering._support import app
@@ -18,6 +20,13 @@ class RouteCallsRepository(ProjectRule):
     through a ``Depends(factory)`` parameter (the factory's return annotation) or
     through ``self.repo``. Reported at the call in the routes layer.
 
+    Not reported: a repository that the route only builds to hand to a service
+    (``RegistrationService(UserRepository(session)).register(...)``, or a local used
+    only as an argument): the work goes through the service. In a project with no
+    services (or controllers) layer at all, routes calling repositories is the
+    project's architecture: the rule stays silent unless ``[tool.layerlint.contract]``
+    sets ``routes`` without ``repositories``.
+
     **Why is this bad?** Routes handle HTTP; business rules live in services. A route
     that talks to a repository skips the service layer and its rules.
 
@@ -29,6 +38,10 @@ class RouteCallsRepository(ProjectRule):
     code = "LL102"
     name = "route-calls-repository"
     message = "route calls repository {target} directly; go through a service"
+    no_services_message = (
+        "route calls repository {target} directly; the configured contract keeps routes "
+        "off repositories"
+    )
     seed = "ai1-skills: routes call services, never repositories directly"
     valid = (
         app(
@@ -48,10 +61,41 @@ class RouteCallsRepository(ProjectRule):
                 "async def get_user(user_id: int, session) -> None:\n"
                 "    return await UserService(session).get(user_id)\n"
             ),
+            app__repositories__user_repo=(
+                "class UserRepository:\n"
+                "    def __init__(self, session) -> None:\n"
+                "        self.session = session\n"
+            ),
+            app__routes__register=(
+                "from fastapi import APIRouter\n"
+                "from app.repositories.user_repo import UserRepository  # error: LL101\n"
+                "from app.services.user_service import UserService\n"
+                "router = APIRouter()\n"
+                "@router.post('/register')\n"
+                "async def register(session) -> None:\n"
+                "    return await UserService(UserRepository(session)).get(1)\n"
+                "@router.post('/invite')\n"
+                "async def invite(session) -> None:\n"
+                "    repo = UserRepository(session)\n"
+                "    service = UserService(repo)\n"
+                "    return await service.get(2)\n"
+            ),
+        ),
+        app(
+            app__crud=("def get_user_by_email(*, session, email: str):\n    return None\n"),
+            app__routes__users=(
+                "from fastapi import APIRouter\n"
+                "from app import crud\n"
+                "router = APIRouter()\n"
+                "@router.get('/users/by-email')\n"
+                "def by_email(email: str, session) -> dict:\n"
+                "    return {'user': crud.get_user_by_email(session=session, email=email)}\n"
+            ),
         ),
     )
     invalid = (
         app(
+            app__services__user_service="class UserService:\n    pass\n",
             app__routes__users=(
                 "from fastapi import APIRouter\n"
                 "from app.repositories.user_repo import UserRepository  # error: LL101\n"
@@ -63,6 +107,7 @@ class RouteCallsRepository(ProjectRule):
             ),
         ),
         app(
+            app__services__user_service="class UserService:\n    pass\n",
             app__dependencies__repos=(
                 "from app.repositories.user_repo import UserRepository\n"
                 "def get_repo(session) -> UserRepository:\n"
@@ -87,13 +132,20 @@ class RouteCallsRepository(ProjectRule):
     )
 
     def check(self, project: Project) -> Iterator[Finding]:
+        message = self.message
+        if not has_service_layer(project):
+            if not contract_keeps_routes_off_repositories(project):
+                return  # routes -> repositories is this project's own architecture
+            message = self.no_services_message
         for ref in project.route_code:
             if project.layer_of(ref.module.module) != "routes":
                 continue
             for call in ref.function.calls:
+                if only_passed_on(ref.function, call):
+                    continue  # ``Service(UserRepository(session))``: goes through a service
                 target = self._repository_target(project, ref, call, 0)
                 if target is not None:
-                    yield Finding(ref.module.path, call.span, self.message.format(target=target))
+                    yield Finding(ref.module.path, call.span, message.format(target=target))
 
     def _repository_target(
         self, project: Project, ref: FunctionRef, call: CallFact, depth: int
@@ -118,3 +170,61 @@ class RouteCallsRepository(ProjectRule):
                 if found is not None:
                     return f"{found} (through `{function.function.qualname}()`)"
         return None
+
+
+def has_service_layer(project: Project) -> bool:
+    """Services, or controllers playing their part: somewhere else for routes to go."""
+    return project.has_layer("services") or project.has_layer("controllers")
+
+
+def contract_keeps_routes_off_repositories(project: Project) -> bool:
+    """The project's own configured contract (not the default) forbids routes ->
+    repositories."""
+    allowed = project.contract.allowed.get("routes")
+    if allowed is None or allowed == frozenset(DEFAULT_CONTRACT.get("routes", ())):
+        return False
+    return "repositories" not in allowed
+
+
+def only_passed_on(function: FunctionFact, call: CallFact) -> bool:
+    """``call`` only builds an object that is handed to another call: an argument of an
+    enclosing call, or a local that is used as an argument and nothing else."""
+    if any(
+        other is not call and _contains(other.span, call.span) and _passes(other, call.callee)
+        for other in function.calls
+    ):
+        return True
+    names = [
+        name
+        for name, value in function.locals
+        if value.kind == "call" and value.dotted == call.callee
+    ]
+    if not names:
+        return False
+    for name in names:
+        used_directly = any(
+            other.callee[:1] == (name,) and len(other.callee) > 1 for other in function.calls
+        )
+        passed = any(_passes(other, (name,), kind="name") for other in function.calls)
+        if used_directly or not passed:
+            return False
+    return _local_built_here(function, call)
+
+
+def _local_built_here(function: FunctionFact, call: CallFact) -> bool:
+    """The call is a statement of its own (``repo = X(session)``), not an argument."""
+    return not any(
+        other is not call and _contains(other.span, call.span) for other in function.calls
+    )
+
+
+def _passes(call: CallFact, dotted: tuple[str, ...], kind: str = "call") -> bool:
+    values: list[Value] = [*call.args, *(value for _, value in call.keywords)]
+    return any(value.kind == kind and value.dotted == dotted for value in values)
+
+
+def _contains(outer: Span, inner: Span) -> bool:
+    return (outer.line, outer.column) <= (inner.line, inner.column) and (
+        inner.end_line,
+        inner.end_column,
+    ) <= (outer.end_line, outer.end_column)

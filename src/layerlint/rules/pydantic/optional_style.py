@@ -43,6 +43,7 @@ class OptionalStyle(FileRule):
     """
 
     code = "LL411"
+    skips_migrations = True
     name = "optional-style"
     message = "use `X | None` instead of `{found}`"
     seed = (

@@ -93,6 +93,7 @@ class OrmMode(FileRule):
     """
 
     code = "LL402"
+    skips_migrations = True
     name = "orm-mode"
     message = "`orm_mode` was renamed in Pydantic v2; use `from_attributes=True`"
     seed = SEED_V2 + " (from_attributes instead of orm_mode)"

@@ -113,6 +113,7 @@ class OrmObjectWithoutFromAttributes(ProjectRule):
     """
 
     code = "LL410"
+    skips_migrations = True
     name = "orm-object-without-from-attributes"
     message = "`{schema}` validates ORM object `{orm}` but its config lacks `from_attributes=True`"
     seed = "ai1-skills: ConfigDict(from_attributes=True), UserResponse via model_validate()"

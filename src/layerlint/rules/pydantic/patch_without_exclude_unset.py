@@ -134,6 +134,7 @@ class PatchWithoutExcludeUnset(ProjectRule):
     """
 
     code = "LL409"
+    skips_migrations = True
     name = "patch-without-exclude-unset"
     message = (
         "`model_dump()` of partial update `{model}` without `exclude_unset=True` "

@@ -146,6 +146,7 @@ class PydanticBaseSettingsImport(FileRule):
     """
 
     code = "LL406"
+    skips_migrations = True
     name = "pydantic-basesettings-import"
     message = "`BaseSettings` moved to `pydantic_settings` in Pydantic v2; import it from there"
     seed = "ai1-skills: core/config.py # pydantic-settings configuration"

@@ -476,6 +476,7 @@ class PydanticConfigClass(FileRule):
     """
 
     code = "LL401"
+    skips_migrations = True
     name = "pydantic-config-class"
     message = "`class Config:` is Pydantic v1 style; use `model_config = ConfigDict(...)`"
     seed = SEED_V2 + " (ConfigDict instead of class Config)"

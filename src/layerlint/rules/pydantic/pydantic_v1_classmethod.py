@@ -130,6 +130,7 @@ class PydanticV1Classmethod(ProjectRule):
     """
 
     code = "LL403"
+    skips_migrations = True
     name = "pydantic-v1-classmethod"
     message = "`{model}.{method}()` is Pydantic v1 API; use `{model}.{replacement}()`"
     seed = SEED_V2 + " (model_validate() instead of from_orm())"

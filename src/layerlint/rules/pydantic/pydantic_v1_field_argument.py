@@ -139,6 +139,7 @@ class PydanticV1FieldArgument(FileRule):
     """
 
     code = "LL407"
+    skips_migrations = True
     name = "pydantic-v1-field-argument"
     message = "`Field({argument}=)` is Pydantic v1 API; {advice}"
     seed = SEED_V2 + " (Field() for validation constraints)"

@@ -33,6 +33,7 @@ class PydanticV1Import(FileRule):
     """
 
     code = "LL408"
+    skips_migrations = True
     name = "pydantic-v1-import"
     message = "`pydantic.v1` is the v1 compatibility layer; migrate to the Pydantic v2 API"
     seed = SEED_V2

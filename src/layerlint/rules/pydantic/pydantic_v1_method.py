@@ -134,6 +134,7 @@ class PydanticV1Method(ProjectRule):
     """
 
     code = "LL404"
+    skips_migrations = True
     name = "pydantic-v1-method"
     message = "`.{method}` is Pydantic v1 API on `{model}`; use `.{replacement}`"
     seed = SEED_V2 + " (model_dump() instead of .dict())"

@@ -344,6 +344,7 @@ class PydanticV1Validator(FileRule):
     """
 
     code = "LL405"
+    skips_migrations = True
     name = "pydantic-v1-validator"
     message = "`@{decorator}` is Pydantic v1 API; use `@{replacement}` with `@classmethod`"
     seed = (

@@ -188,6 +188,55 @@ def _wrapped_default(value: cst.BaseExpression) -> cst.BaseExpression | None:
     return None
 
 
+_ENUM_BASES = frozenset({"Enum", "StrEnum", "IntEnum", "Flag", "IntFlag", "ReprEnum"})
+_SETTINGS_MESSAGE = (
+    "default secret in settings field `{name}`; do not commit a default secret, "
+    "require it from the environment"
+)
+
+
+def _class_kind(ctx: FileContext, settings_classes: frozenset[str]) -> str | None:
+    """``"enum"`` or ``"settings"`` for an attribute directly in such a class body."""
+    owner = ctx.enclosing_class
+    if owner is None or ctx.enclosing_function is not None:
+        return None
+    if owner.name.value in settings_classes:
+        return "settings"
+    for base in owner.bases:
+        qualified = ctx.qualified_name(base.value) or ""
+        last = qualified.rsplit(".", 1)[-1] or _last_name(base.value)
+        if last in _ENUM_BASES or qualified.startswith("enum."):
+            return "enum"
+        if last.endswith("Settings"):
+            return "settings"
+    return None
+
+
+def _settings_classes(module: cst.Module) -> frozenset[str]:
+    """Classes of the module derived (through classes of the module) from a ``*Settings``
+    base: ``class BaseConfig(BaseSettings)`` then ``class Config(BaseConfig)``."""
+    bases = {
+        statement.name.value: [_last_name(base.value) for base in statement.bases]
+        for statement in module.body
+        if isinstance(statement, cst.ClassDef)
+    }
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, names in bases.items():
+            if name not in found and any(b.endswith("Settings") or b in found for b in names):
+                found.add(name)
+                changed = True
+    return frozenset(found)
+
+
+def _last_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else ""
+
+
 class HardcodedSecret(FileRule):
     """A secret written into the code.
 
@@ -204,6 +253,11 @@ class HardcodedSecret(FileRule):
     (``postgres:postgres@``, ``user:password@``), values read from the environment,
     and test modules. Names that describe a secret rather than hold it
     (``TOKEN_URL``, ``PASSWORD_MIN_LENGTH``, ``API_KEY_HEADER``) are not secret-like.
+
+    Members of an ``Enum``/``StrEnum`` are labels, not secrets (``class TokenType(StrEnum):
+    access_token = "app_access_token"``). Inside a settings class (a ``BaseSettings``
+    subclass) the finding is the field's default: the environment should be the only
+    source of the value.
 
     **Why is this bad?** A secret in the source ends up in git history, in every
     clone and image, and is the same in every environment; rotating it means a release.
@@ -236,7 +290,11 @@ class HardcodedSecret(FileRule):
         "ACCESS_TOKEN = 'access_token'\n"
         "API_KEY = 'X-API-Key'\n"
         "ADMIN_PASSWORD = 'ADMIN_PASSWORD'\n"
-        "RESET_TOKEN = 'Reset your password with the link below'\n",
+        "RESET_TOKEN = 'Reset your password with the link below'\n"
+        "from enum import StrEnum\n"
+        "class TokenType(StrEnum):\n"
+        "    access_token = 'app_access_token'\n"
+        "    client_secret = 'app_client_secret'\n",
         Example(
             {
                 "tests/test_auth.py": (
@@ -266,10 +324,12 @@ class HardcodedSecret(FileRule):
         super().__init__(options)
         self._skip = False
         self._seen: set[int] = set()
+        self._settings: frozenset[str] = frozenset()
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._skip = is_test_path(ctx.path)
         self._seen = set()
+        self._settings = _settings_classes(node)
 
     def visit_Assign(self, node: cst.Assign, ctx: FileContext) -> None:
         if self._skip:
@@ -306,7 +366,11 @@ class HardcodedSecret(FileRule):
             return
         self._seen.add(id(value))
         if name is not None and is_secret_name(name) and looks_like_secret_value(name, text):
-            ctx.report(value, self.message.format(name=name))
+            kind = _class_kind(ctx, self._settings)
+            if kind == "enum":
+                return  # ``access_token = "app_access_token"``: a label, not a secret
+            message = _SETTINGS_MESSAGE if kind == "settings" else self.message
+            ctx.report(value, message.format(name=name))
         elif dsn_password(text) is not None:
             ctx.report(
                 value,

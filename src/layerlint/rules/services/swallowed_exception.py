@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from http import HTTPStatus
 
 import libcst as cst
 
 from layerlint.file_context import FileContext
-from layerlint.rules.base import Example, FileRule
+from layerlint.rules.base import Example, FileRule, RuleOption
 from layerlint.rules.services._support import BROAD, BROAD_QUALIFIED
 from layerlint.syntax_tree import children, iter_nodes
 
@@ -33,13 +34,21 @@ class SwallowedException(FileRule):
 
     **What it does:** flags ``except Exception:``, ``except BaseException:`` and bare
     ``except:`` clauses (also inside a tuple) whose body contains no ``raise``, in the
-    routes, services and repositories layers. Logging is not enough: a handler that
-    calls ``logger.exception(...)`` and returns a fallback still swallows the error.
-    Not swallowing: a handler that calls a raising helper (``_raise_http_error(exc)``)
-    or ``sys.exit()``, answers with an error status (``status_code=500``,
+    routes, services and repositories layers. Not swallowing: a handler that calls a
+    function or method that always raises (one defined in the module, a ``self.``
+    method of the class or of a base class defined there, or a ``_raise_*`` helper),
+    hands the caught exception to a handler defined elsewhere
+    (``self.handle_exception(exc)`` inherited from another module), calls
+    ``sys.exit()``, answers with an error status (``status_code=500``,
     ``status.HTTP_502_BAD_GATEWAY``, ``HTTPStatus.BAD_REQUEST``, a WebSocket error close
-    code), or falls through to a ``raise`` with only plain statements in between
-    (a fallback that only shapes the error raised next).
+    code), or falls through to a ``raise`` with only plain statements in between (a
+    fallback that only shapes the error raised next).
+
+    A handler that logs the error (``logger.exception(...)``, ``log.error(...)``,
+    ``log.warning(...)``, ``sentry_sdk.capture_exception()``) and then continues or
+    returns a fallback is deliberate, visible failure isolation (one broken card must
+    not break the feed) and is not flagged by default; option ``report-logged = true``
+    flags it too.
 
     **Why is this bad?** A broad handler that does not re-raise turns every failure,
     including bugs and database errors, into a silent fallback: the transaction is not
@@ -57,7 +66,48 @@ class SwallowedException(FileRule):
     message = "broad `except` swallows the error; catch specific exceptions or re-raise"
     seed = "python-backend-patterns: DON'T catch generic Exception"
     example_path = "app/services/user_service.py"
+    options_spec = (
+        RuleOption(
+            "report-logged",
+            False,
+            "Also flag handlers that log the error and then continue or return a fallback.",
+        ),
+    )
     valid = (
+        "import logging\n"
+        "from app.services.base import BaseService\n"
+        "log = logging.getLogger(__name__)\n"
+        "def _fail(exc: Exception) -> None:\n"
+        "    if isinstance(exc, KeyError):\n"
+        "        raise LookupError(str(exc)) from exc\n"
+        "    else:\n"
+        "        raise RuntimeError('failed') from exc\n"
+        "class Handlers:\n"
+        "    def handle_exception(self, exc: Exception) -> None:\n"
+        "        log.error('failed: %s', exc)\n"
+        "        raise exc\n"
+        "class FeedService(Handlers):\n"
+        "    def feed(self, sources) -> list:\n"
+        "        cards = []\n"
+        "        for source in sources:\n"
+        "            try:\n"
+        "                cards.append(source())\n"
+        "            except Exception:\n"
+        "                log.exception('card failed')\n"
+        "        try:\n"
+        "            cards.sort()\n"
+        "        except Exception as ex:\n"
+        "            self.handle_exception(ex)\n"
+        "        try:\n"
+        "            return cards\n"
+        "        except Exception as ex:\n"
+        "            _fail(ex)\n"
+        "class Remote(BaseService):\n"
+        "    def call(self, client):\n"
+        "        try:\n"
+        "            return client.get()\n"
+        "        except Exception as ex:\n"
+        "            self.handle_error(ex)\n",
         "import logging\n"
         "logger = logging.getLogger(__name__)\n"
         "async def create(session, user):\n"
@@ -127,12 +177,34 @@ class SwallowedException(FileRule):
     invalid = (
         "import logging\n"
         "logger = logging.getLogger(__name__)\n"
-        "async def get_profile(client, user_id: int):\n"
-        "    try:\n"
-        "        return await client.fetch(user_id)\n"
-        "    except Exception:  # error\n"
-        "        logger.exception('profile lookup failed')\n"
-        "        return None\n",
+        "class Handlers:\n"
+        "    def handle_exception(self, exc: Exception) -> None:\n"
+        "        logger.debug('ignored: %s', exc)\n"
+        "class ProfileService(Handlers):\n"
+        "    async def get_profile(self, client, user_id: int):\n"
+        "        try:\n"
+        "            return await client.fetch(user_id)\n"
+        "        except Exception as ex:  # error\n"
+        "            self.handle_exception(ex)\n"
+        "        try:\n"
+        "            return await client.fetch_cached(user_id)\n"
+        "        except Exception:  # error\n"
+        "            return None\n",
+        Example(
+            {
+                "app/services/user_service.py": (
+                    "import logging\n"
+                    "logger = logging.getLogger(__name__)\n"
+                    "async def get_profile(client, user_id: int):\n"
+                    "    try:\n"
+                    "        return await client.fetch(user_id)\n"
+                    "    except Exception:  # error\n"
+                    "        logger.exception('profile lookup failed')\n"
+                    "        return None\n"
+                )
+            },
+            options={"report-logged": True},
+        ),
         Example(
             {
                 "app/repositories/user_repo.py": (
@@ -169,6 +241,14 @@ class SwallowedException(FileRule):
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._module = node
+        self._raisers = RaisingCallables(node)
+        self._classes: list[str] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
+        self._classes.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
+        self._classes.pop()
 
     def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler, ctx: FileContext) -> None:
         if ctx.layer not in _SWALLOW_LAYERS:
@@ -177,12 +257,35 @@ class SwallowedException(FileRule):
             return
         if _propagates(node):
             return
+        if self._calls_raiser(node):
+            return
+        if not self.options["report-logged"] and _logs(node):
+            return
         root = getattr(ctx, "enclosing_function", None) or self._module
         if root is not None and _falls_through_to_raise(node, root):
             return
         ctx.report(node)
 
+    def _calls_raiser(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+        """A call in the handler to something that always raises, or that is handed the
+        caught exception and cannot be looked at here (a method inherited from a class of
+        another module, an imported handler)."""
+        if self._raisers is None:
+            return False
+        caught = _caught_name(handler)
+        owner = self._classes[-1] if self._classes else None
+        for call in iter_nodes(handler.body, (cst.Call,)):
+            if not isinstance(call, cst.Call):
+                continue
+            verdict = self._raisers.always_raises(call, owner)
+            if verdict is True:
+                return True
+            if verdict is None and caught is not None and _passes(call, caught):
+                return True
+        return False
+
     _module: cst.Module | None = None
+    _raisers: RaisingCallables | None = None
 
 
 _RAISE_HELPER = re.compile(r"^_*(re)?raise(_|$)|_raise(_|$)|^(abort|exit|_exit)$")
@@ -315,3 +418,170 @@ def _statement_flow(statement: cst.CSTNode) -> bool | None:
         if isinstance(small, cst.Return | cst.Break | cst.Continue):
             return False
     return None
+
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+_LOG_METHODS = frozenset({"exception", "error", "warning", "warn", "critical", "fatal", "log"})
+_CAPTURE = frozenset({"capture_exception", "capture_message", "captureException"})
+
+
+def _logs(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """``logger.exception(...)``, ``log.error(...)``, ``self.log.warning(...)``,
+    ``logging.error(...)``, ``sentry_sdk.capture_exception()``: the failure is recorded."""
+    for call in iter_nodes(handler.body, (cst.Call,)):
+        func = call.func if isinstance(call, cst.Call) else None
+        if isinstance(func, cst.Attribute):
+            receiver = func.value
+            name = (
+                receiver.attr.value
+                if isinstance(receiver, cst.Attribute)
+                else (receiver.value if isinstance(receiver, cst.Name) else "")
+            )
+            if func.attr.value in _LOG_METHODS and "log" in name.lower():
+                return True
+            if func.attr.value in _CAPTURE:
+                return True
+        elif isinstance(func, cst.Name) and func.value in _CAPTURE:
+            return True
+    return False
+
+
+def _caught_name(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> str | None:
+    if handler.name is not None and isinstance(handler.name.name, cst.Name):
+        return handler.name.name.value
+    return None
+
+
+def _passes(call: cst.Call, name: str) -> bool:
+    """The caught exception is an argument of ``call``."""
+    return any(isinstance(arg.value, cst.Name) and arg.value.value == name for arg in call.args)
+
+
+class RaisingCallables:
+    """Which functions and methods of one module raise on every path.
+
+    ``always_raises(call, owner)`` answers True (it always raises), False (it is defined
+    here and may return) or None (not defined here: a method inherited from another
+    module's class, an imported function).
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self._functions: dict[str, cst.FunctionDef] = {}
+        self._methods: dict[str, dict[str, cst.FunctionDef]] = {}
+        self._bases: dict[str, list[str]] = {}
+        self._memo: dict[int, bool] = {}
+        for statement in module.body:
+            if isinstance(statement, cst.FunctionDef):
+                self._functions[statement.name.value] = statement
+            elif isinstance(statement, cst.ClassDef):
+                self._add_class(statement)
+
+    def _add_class(self, node: cst.ClassDef) -> None:
+        methods: dict[str, cst.FunctionDef] = {}
+        if isinstance(node.body, cst.IndentedBlock):
+            for item in node.body.body:
+                if isinstance(item, cst.FunctionDef):
+                    methods[item.name.value] = item
+        self._methods[node.name.value] = methods
+        self._bases[node.name.value] = [
+            base.value.value for base in node.bases if isinstance(base.value, cst.Name)
+        ]
+
+    def always_raises(self, call: cst.Call, owner: str | None) -> bool | None:
+        target = self._target(call.func, owner)
+        if target is None:
+            return None if _delegates(call.func) else False
+        return self._function_raises(target, owner, depth=0)
+
+    def _target(self, func: cst.BaseExpression, owner: str | None) -> cst.FunctionDef | None:
+        if isinstance(func, cst.Name):
+            return self._functions.get(func.value)
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in ("self", "cls")
+            and owner is not None
+        ):
+            return self._method(owner, func.attr.value, set())
+        return None
+
+    def _method(self, owner: str, name: str, seen: set[str]) -> cst.FunctionDef | None:
+        if owner in seen or owner not in self._methods:
+            return None
+        seen.add(owner)
+        found = self._methods[owner].get(name)
+        if found is not None:
+            return found
+        for base in self._bases.get(owner, ()):
+            found = self._method(base, name, seen)
+            if found is not None:
+                return found
+        return None
+
+    def _function_raises(self, function: cst.FunctionDef, owner: str | None, depth: int) -> bool:
+        if id(function) in self._memo:
+            return self._memo[id(function)]
+        self._memo[id(function)] = False  # recursion: assume it returns
+        result = depth < 5 and self._block_raises(function.body, owner, depth)
+        self._memo[id(function)] = result
+        return result
+
+    def _block_raises(self, body: cst.BaseSuite, owner: str | None, depth: int) -> bool:
+        statements: list[cst.CSTNode] = []
+        if isinstance(body, cst.IndentedBlock):
+            statements.extend(body.body)
+        elif isinstance(body, cst.SimpleStatementSuite):
+            statements.append(body)
+        for statement in statements:
+            if self._statement_raises(statement, owner, depth):
+                return True
+            if _may_leave(statement):
+                return False
+        return False
+
+    def _statement_raises(self, statement: cst.CSTNode, owner: str | None, depth: int) -> bool:
+        if isinstance(statement, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+            for small in statement.body:
+                if isinstance(small, cst.Raise):
+                    return True
+                if isinstance(small, cst.Return):
+                    return False
+                value = small.value if isinstance(small, cst.Expr) else None
+                if isinstance(value, cst.Await):
+                    value = value.expression
+                if isinstance(value, cst.Call):
+                    target = self._target(value.func, owner)
+                    if target is not None and self._function_raises(target, owner, depth + 1):
+                        return True
+            return False
+        if isinstance(statement, cst.If):
+            other = statement.orelse
+            if other is None:
+                return False
+            branch = other if isinstance(other, cst.If) else other.body
+            other_raises = (
+                self._statement_raises(branch, owner, depth)
+                if isinstance(branch, cst.If)
+                else self._block_raises(branch, owner, depth)
+            )
+            return other_raises and self._block_raises(statement.body, owner, depth)
+        if isinstance(statement, cst.With):
+            return self._block_raises(statement.body, owner, depth)
+        return False
+
+
+def _may_leave(statement: cst.CSTNode) -> bool:
+    """A statement with a ``return`` inside it (a path that does not raise)."""
+    return any(True for _ in iter_nodes(statement, (cst.Return,)))
+
+
+def _delegates(func: cst.BaseExpression) -> bool:
+    """``self.handle_exception``/``cls.x``/a plain or imported name: code we cannot see
+    from this module, as opposed to a method of an arbitrary object (``client.close``)."""
+    if isinstance(func, cst.Name):
+        return func.value not in _BUILTIN_NAMES
+    return (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value in ("self", "cls")
+    )

@@ -1,4 +1,4 @@
-"""LL306 ``expire-on-commit``: ``sessionmaker``/``async_sessionmaker`` without ``expire_on_commit=False``."""
+"""LL306 ``expire-on-commit``: an async session factory without ``expire_on_commit=False``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import libcst as cst
 from layerlint.expressions import bool_literal, keyword_arg
 from layerlint.file_context import FileContext
 from layerlint.rules._common import (
+    ASYNC_SESSION_MAKERS,
+    ASYNC_SESSIONS,
     SESSION_MAKERS,
     is_migration_code,
 )
-from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
+from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue, RuleOption
 from layerlint.rules.sqlalchemy._support import call_name, has_star_kwargs, indent_of, separator
 
 
@@ -62,11 +64,13 @@ def add_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.
     return call.with_changes(args=args)
 
 
-def expire_on_commit_fix(node: cst.CSTNode) -> Fix | None:
-    """LL306: add ``expire_on_commit=False`` (safe) or turn an explicit ``True`` off.
+def expire_on_commit_fix(node: cst.CSTNode, is_async: bool = True) -> Fix | None:
+    """LL306: add ``expire_on_commit=False`` or turn an explicit ``True`` off.
 
-    Turning off an explicit ``expire_on_commit=True`` overrides a decision in the code:
-    unsafe.
+    Safe only when adding it to an async factory: there an expired attribute cannot be
+    reloaded anyway, so working code never relied on expiry. A sync session reloads
+    expired attributes after commit (fresh values, server-side changes): turning that
+    off changes behaviour, and so does overriding an explicit ``True``.
     """
     if isinstance(node, cst.Arg):
         if bool_literal(node.value) is not True:
@@ -75,21 +79,28 @@ def expire_on_commit_fix(node: cst.CSTNode) -> Fix | None:
     if not isinstance(node, cst.Call):
         return None
     updated = add_keyword(node, "expire_on_commit", cst.Name("False"))
-    return None if updated is None else Fix(((node, updated),))
+    return None if updated is None else Fix(((node, updated),), safe=is_async)
 
 
 class ExpireOnCommit(FileRule):
-    """``sessionmaker``/``async_sessionmaker`` without ``expire_on_commit=False``.
+    """An async session factory without ``expire_on_commit=False``.
 
-    **What it does:** flags session factories (resolved to SQLAlchemy) created without
-    ``expire_on_commit=False`` or with ``expire_on_commit=True``. Factories configured
-    later with ``.configure(expire_on_commit=...)`` in the same file, or built from
-    ``**kwargs``, are left alone, as are throwaway sessions in Alembic migrations.
+    **What it does:** flags async session factories (``async_sessionmaker``, or
+    ``sessionmaker(class_=AsyncSession)``, resolved to SQLAlchemy) created without
+    ``expire_on_commit=False`` or with ``expire_on_commit=True``. Sync ``sessionmaker``
+    factories are flagged only with the option ``sync-sessionmakers = true``: in sync
+    code an expired attribute reloads itself, which is a choice (fresh data against an
+    extra query), not a bug. Factories configured later with
+    ``.configure(expire_on_commit=...)`` in the same file, or built from ``**kwargs``,
+    are left alone, as are throwaway sessions in Alembic migrations.
 
     **Why is this bad?** After ``commit()`` every loaded object is expired; reading an
-    attribute afterwards (building the response) reloads it, which under
-    ``AsyncSession`` raises ``MissingGreenlet`` and in sync code issues surprise queries
-    or ``DetachedInstanceError``.
+    attribute afterwards (building the response) must reload it, which under
+    ``AsyncSession`` cannot happen implicitly and raises ``MissingGreenlet``.
+
+    **Fix:** adds ``expire_on_commit=False`` to an async factory; for a sync factory,
+    and to override an explicit ``True``, the fix is unsafe (it changes when data is
+    reloaded).
 
     **Example:** ``async_session = async_sessionmaker(engine)``.
 
@@ -97,15 +108,27 @@ class ExpireOnCommit(FileRule):
     """
 
     code = "LL306"
+    skips_migrations = True
     name = "expire-on-commit"
     message = "session factory without `expire_on_commit=False`; objects expire after commit"
     seed = "ai1-skills: expire_on_commit=False prevents detached instance errors after commit"
     fixable = Fixability.SAFE
     example_path = "app/core/database.py"
+    options_spec = (
+        RuleOption(
+            "sync-sessionmakers",
+            False,
+            "Also flag sync `sessionmaker()` factories (their fix is unsafe).",
+        ),
+    )
     valid = (
         "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
         "engine = create_async_engine('sqlite+aiosqlite://')\n"
         "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n",
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n"
+        "engine = create_engine('postgresql://localhost/app')\n"
+        "SessionLocal = sessionmaker(autocommit=False, autoflush=False, bind=engine)\n",
         "from sqlalchemy.orm import sessionmaker\n"
         "SessionLocal = sessionmaker()\n"
         "SessionLocal.configure(expire_on_commit=False)\n",
@@ -119,8 +142,9 @@ class ExpireOnCommit(FileRule):
         "engine = create_async_engine('sqlite+aiosqlite://')\n"
         "SessionLocal = async_sessionmaker(engine)  # error\n",
         "import sqlalchemy.orm as orm\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
         "SessionLocal = orm.sessionmaker(\n"
-        "    autoflush=False,\n"
+        "    class_=AsyncSession,\n"
         "    expire_on_commit=True,  # error\n"
         ")\n",
         Example(
@@ -151,12 +175,15 @@ class ExpireOnCommit(FileRule):
                 "app/core/database.py": (
                     "from sqlalchemy.orm import sessionmaker\n"
                     "SessionLocal = sessionmaker(autoflush=False, expire_on_commit=True)  # error\n"
+                    "ReportSession = sessionmaker(autoflush=False)  # error\n"
                 )
             },
+            options={"sync-sessionmakers": True},
             fixed={
                 "app/core/database.py": (
                     "from sqlalchemy.orm import sessionmaker\n"
                     "SessionLocal = sessionmaker(autoflush=False, expire_on_commit=False)  # error\n"
+                    "ReportSession = sessionmaker(autoflush=False, expire_on_commit=False)  # error\n"
                 )
             },
             unsafe=True,
@@ -165,7 +192,7 @@ class ExpireOnCommit(FileRule):
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
         super().__init__(options)
-        self._pending: list[cst.CSTNode] = []
+        self._pending: list[tuple[cst.CSTNode, bool]] = []
         self._configured = False
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
@@ -181,16 +208,26 @@ class ExpireOnCommit(FileRule):
             return
         if name not in ("sessionmaker", "async_sessionmaker"):
             return
-        if ctx.qualified_name(node.func) not in SESSION_MAKERS or has_star_kwargs(node):
+        qualified = ctx.qualified_name(node.func)
+        if qualified not in SESSION_MAKERS or has_star_kwargs(node):
+            return
+        is_async = qualified in ASYNC_SESSION_MAKERS or _async_class(node, ctx)
+        if not is_async and not self.options["sync-sessionmakers"]:
             return
         arg = keyword_arg(node, "expire_on_commit")
         if arg is None:
-            self._pending.append(node)
+            self._pending.append((node, is_async))
         elif isinstance(arg.value, cst.Name) and arg.value.value == "True":
-            self._pending.append(arg)
+            self._pending.append((arg, is_async))
 
     def leave_Module(self, node: cst.Module, ctx: FileContext) -> None:
         if not self._configured:
-            for pending in self._pending:
-                ctx.report(pending, fix=expire_on_commit_fix(pending))
+            for pending, is_async in self._pending:
+                ctx.report(pending, fix=expire_on_commit_fix(pending, is_async))
         self._pending = []
+
+
+def _async_class(call: cst.Call, ctx: FileContext) -> bool:
+    """``sessionmaker(class_=AsyncSession)``: the SQLAlchemy 1.4 spelling of an async factory."""
+    arg = keyword_arg(call, "class_")
+    return arg is not None and ctx.qualified_name(arg.value) in ASYNC_SESSIONS

@@ -33,6 +33,7 @@ class LegacyColumn(_DeclarativeAttributeRule):
     """
 
     code = "LL301"
+    skips_migrations = True
     name = "legacy-column"
     message = (
         "`Column()` as a model attribute; use `mapped_column()` with a `Mapped[...]` annotation"

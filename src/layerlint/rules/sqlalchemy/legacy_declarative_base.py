@@ -152,6 +152,7 @@ class LegacyDeclarativeBase(FileRule):
     """
 
     code = "LL304"
+    skips_migrations = True
     name = "legacy-declarative-base"
     message = "`declarative_base()` is the 1.x API; use `class Base(DeclarativeBase): ...`"
     seed = SEED_AI1 + ": class Base(DeclarativeBase)"

@@ -35,6 +35,7 @@ class LegacyQueryApi(ProjectRule):
     """
 
     code = "LL303"
+    skips_migrations = True
     name = "legacy-query-api"
     message = "{what}: legacy Query API; use `select()` with `session.execute()`/`scalars()`"
     seed = "python-backend-patterns: prefer select() statements (SQLAlchemy 2.0 style)"

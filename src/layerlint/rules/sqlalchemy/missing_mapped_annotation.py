@@ -193,6 +193,7 @@ class MissingMappedAnnotation(_DeclarativeAttributeRule):
     """
 
     code = "LL302"
+    skips_migrations = True
     name = "missing-mapped-annotation"
     message = "mapped attribute `{name}` has no `Mapped[...]` annotation"
     seed = SEED_AI1 + ": Mapped[type] annotations (SQLAlchemy 2.0 style)"

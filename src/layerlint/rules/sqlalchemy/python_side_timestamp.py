@@ -1,4 +1,4 @@
-"""LL308 ``python-side-timestamp``: a timestamp column whose default is computed in Python."""
+"""LL308 ``python-side-timestamp``: a timestamp column default computed once, at import time."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from layerlint.file_context import FileContext
 from layerlint.rules._common import (
     is_migration_code,
 )
-from layerlint.rules.base import FileRule, OptionValue
+from layerlint.rules.base import Example, FileRule, OptionValue, RuleOption
 from layerlint.rules.sqlalchemy._support import (
     COLUMN,
     MAPPED_COLUMN,
@@ -39,6 +39,7 @@ _NOW_NAMES = frozenset({"utcnow", "utc_now", "now_utc"})
 
 
 _DEFAULT_KEYWORDS = frozenset({"default", "onupdate", "default_factory"})
+_EVALUATED_ONCE = " (evaluated once, at import)"
 
 
 def _now_function(node: cst.BaseExpression, ctx: FileContext) -> str | None:
@@ -87,24 +88,31 @@ def _python_timestamp(node: cst.BaseExpression, ctx: FileContext) -> str | None:
             inner = inner.func.value
         if isinstance(inner, cst.Call):
             found = _now_function(inner.func, ctx)
-            return f"{found}() (evaluated once, at import)" if found else None
+            return f"{found}(){_EVALUATED_ONCE}" if found else None
     return None
 
 
 class PythonSideTimestamp(FileRule):
-    """A timestamp column whose default is computed in Python.
+    """A timestamp column default computed once, at import time (or in Python, opt-in).
 
     **What it does:** flags ``default=``/``onupdate=`` (and ``default_factory=``) of
     ``Column()``/``mapped_column()``, and ``default_factory=`` of a SQLModel ``Field()``
-    in a ``table=True`` model, when the value is ``datetime.utcnow``/``datetime.now``
-    (or ``pendulum.now``, a project's ``utcnow`` helper), a lambda or ``partial`` calling
-    one, or such a call evaluated once at import time. A Python default next to its
+    in a ``table=True`` model, when the value is a call of ``datetime.utcnow``/
+    ``datetime.now`` (or ``pendulum.now``, a project's ``utcnow`` helper) evaluated once
+    at import time: every row gets the moment the process started. With the option
+    ``callable-defaults = true`` it also flags the working but Python-side forms: the
+    function itself, or a lambda or ``partial`` calling it. A Python default next to its
     server-side counterpart (``server_default=``/``server_onupdate=``) is a deliberate
-    complement and is not flagged; neither are columns in Alembic migrations.
+    complement and is not flagged, unless it is a call evaluated once at import
+    (``default=datetime.now(UTC)``): that value wins over the server default on every ORM
+    insert, so every row gets the same stale timestamp. Columns in Alembic migrations are
+    not flagged.
 
-    **Why is this bad?** The timestamp comes from each application server's clock and
-    only for rows written through the ORM: raw SQL, bulk updates and other services get
-    no value, and ``utcnow()`` produces naive datetimes.
+    **Why is this bad?** A call evaluated at import stamps every row with the same,
+    stale time. A callable default is correct but takes the time from each application
+    server's clock and only for rows written through the ORM: raw SQL, bulk updates and
+    other services get no value, and ``utcnow()`` produces naive datetimes (a
+    preference, hence opt-in).
 
     **Example:** ``created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)``.
 
@@ -113,10 +121,18 @@ class PythonSideTimestamp(FileRule):
     """
 
     code = "LL308"
+    skips_migrations = True
     name = "python-side-timestamp"
     message = "`{keyword}={value}` computes the timestamp in Python{note}; use `{fix}`"
     seed = SEED_AI1 + ": server_default for database-generated defaults"
     example_path = "app/models/user.py"
+    options_spec = (
+        RuleOption(
+            "callable-defaults",
+            False,
+            "Also flag callable Python-side defaults (`default=datetime.utcnow`, lambdas).",
+        ),
+    )
     valid = (
         "from datetime import datetime\n"
         "from sqlalchemy import DateTime, func\n"
@@ -143,16 +159,51 @@ class PythonSideTimestamp(FileRule):
         "from sqlalchemy import Column, DateTime\n"
         "from sqlalchemy.orm import Mapped, mapped_column\n"
         "class User:\n"
-        "    created_at = Column(DateTime, default=dt.datetime.utcnow)  # error\n"
+        "    created_at = Column(DateTime, default=dt.datetime.now(dt.UTC))  # error\n"
         "    updated_at: Mapped[dt.datetime] = mapped_column(\n"
-        "        default=lambda: dt.datetime.now(dt.timezone.utc),  # error\n"
-        "        onupdate=dt.datetime.utcnow,  # error\n"
+        "        default=dt.datetime.utcnow,\n"
+        "        onupdate=dt.datetime.utcnow(),  # error\n"
         "    )\n",
-        "from datetime import datetime\n"
-        "from sqlmodel import Field, SQLModel\n"
-        "class Hero(SQLModel, table=True):\n"
-        "    id: int | None = Field(default=None, primary_key=True)\n"
-        "    created_at: datetime = Field(default_factory=datetime.utcnow)  # error\n",
+        Example(
+            {
+                "app/models/user.py": (
+                    "import datetime as dt\n"
+                    "from sqlalchemy import Column, DateTime\n"
+                    "from sqlalchemy.orm import Mapped, mapped_column\n"
+                    "class User:\n"
+                    "    created_at = Column(DateTime, default=dt.datetime.utcnow)  # error\n"
+                    "    updated_at: Mapped[dt.datetime] = mapped_column(\n"
+                    "        default=lambda: dt.datetime.now(dt.timezone.utc),  # error\n"
+                    "        onupdate=dt.datetime.utcnow,  # error\n"
+                    "    )\n"
+                )
+            },
+            options={"callable-defaults": True},
+        ),
+        Example(
+            {
+                "app/models/hero.py": (
+                    "from datetime import datetime\n"
+                    "from sqlmodel import Field, SQLModel\n"
+                    "class Hero(SQLModel, table=True):\n"
+                    "    id: int | None = Field(default=None, primary_key=True)\n"
+                    "    created_at: datetime = Field(default_factory=datetime.utcnow)  # error\n"
+                )
+            },
+            options={"callable-defaults": True},
+        ),
+        "from datetime import UTC, datetime\n"
+        "from sqlalchemy import DateTime, text\n"
+        "from sqlalchemy.orm import Mapped, mapped_column\n"
+        "class Token:\n"
+        "    created_at: Mapped[datetime] = mapped_column(\n"
+        "        DateTime,\n"
+        "        default=datetime.now(UTC),  # error\n"
+        "        server_default=text('now()'),\n"
+        "    )\n"
+        "    seen_at: Mapped[datetime] = mapped_column(\n"
+        "        default=datetime.now, server_default=text('now()')\n"
+        "    )\n",
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -194,19 +245,35 @@ class PythonSideTimestamp(FileRule):
             if arg.keyword is None:
                 continue
             # A server-side counterpart covers raw SQL; the Python one only saves a refetch.
+            # A value computed once at import is wrong with or without one: it wins over
+            # the server default on every ORM insert, with the same stale timestamp.
             counterpart = "server_onupdate" if arg.keyword.value == "onupdate" else "server_default"
-            if keyword_arg(node, counterpart) is not None:
-                continue
             found = _python_timestamp(arg.value, ctx)
             if found is None:
                 continue
+            once = found.endswith(_EVALUATED_ONCE)
+            has_counterpart = keyword_arg(node, counterpart) is not None
+            if has_counterpart and not once:
+                continue
+            if not once and not self.options["callable-defaults"]:
+                continue  # a Python-side callable default works; preferring SQL is taste
             written = cst.Module(body=[]).code_for_node(arg.value)
             if len(written) > 40:
                 written = written[:37] + "..."
             keyword = arg.keyword.value
-            note = " once, at import time" if found.endswith("(evaluated once, at import)") else ""
+            if has_counterpart:
+                ctx.report(arg, _stale_message(keyword, written, counterpart))
+                continue
+            note = " once, at import time" if once else ""
             fix = "onupdate=func.now()" if keyword == "onupdate" else "server_default=func.now()"
             ctx.report(arg, self.message.format(keyword=keyword, value=written, note=note, fix=fix))
+
+
+def _stale_message(keyword: str, written: str, counterpart: str) -> str:
+    return (
+        f"`{keyword}={written}` computes the timestamp once, at import time, and overrides "
+        f"`{counterpart}=` on ORM writes; remove it and keep `{counterpart}=`"
+    )
 
 
 def _is_table_class(node: cst.ClassDef | None) -> bool:

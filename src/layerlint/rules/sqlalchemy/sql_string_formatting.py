@@ -80,8 +80,22 @@ _IDENTIFIER_KEYWORDS = frozenset(
         "SAVEPOINT",
         "BEGIN",
         "LEVEL",
+        "ROLE",
+        "USER",
+        "OWNER",
+        "GRANT",
+        "REVOKE",
     }
 )
+
+# Statements that take no bound parameters at all (DDL, session settings): a runtime
+# value there needs safe quoting, and ``:name`` advice would not work.
+_NO_BIND_STATEMENT = re.compile(
+    r"^\s*\(?\s*(SET|RESET|SHOW|GRANT|REVOKE|CREATE|ALTER|DROP|COMMENT|TRUNCATE|VACUUM|"
+    r"ANALYZE|CLUSTER|REINDEX|LISTEN|NOTIFY|UNLISTEN|SAVEPOINT|RELEASE|PRAGMA)\b",
+    re.IGNORECASE,
+)
+_ENUM_BASES = frozenset({"Enum", "StrEnum", "IntEnum", "Flag", "IntFlag", "ReprEnum"})
 
 
 _PERCENT_MARKER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]")
@@ -141,6 +155,7 @@ def is_constant(node: cst.BaseExpression, known: KnownConstant = _never) -> bool
             or "__table__" in dotted
             or "dialect" in dotted
             or known(dotted[0])
+            or known(".".join(dotted))
         )
     if isinstance(node, cst.Subscript):
         return is_constant(node.value, known)
@@ -416,13 +431,29 @@ class SqlStringFormatting(FileRule):
 
     **Example:** ``session.execute(text(f"SELECT * FROM users WHERE name = '{name}'"))``.
 
+    Constants also include class attributes with a literal value (``self.LIMIT``,
+    ``cls._threshold``) and members of enums defined in the module (``Interval.day``,
+    ``self.value`` inside the enum).
+
+    **Why is this bad?** (continued) Statements that take no bound parameters at all (DDL
+    such as ``GRANT``/``CREATE ROLE``, ``SET``/``SHOW``, ``NOTIFY``) get different advice:
+    quote identifiers with the dialect's ``identifier_preparer.quote()`` (or
+    ``sqlalchemy.sql.quoted_name``) and check values against a fixed set; a setting
+    can also be passed as ``SELECT set_config('name', :value, true)``.
+
     **Use instead:** ``session.execute(text("SELECT * FROM users WHERE name = :name"),
     {"name": name})`` or a ``select()``.
     """
 
     code = "LL310"
+    skips_migrations = True
     name = "sql-string-formatting"
     message = "SQL built with {how} passed to `{callee}()`; use bound parameters (`:name`)"
+    no_bind_message = (
+        "SQL built with {how} passed to `{callee}()`; this statement takes no bound "
+        "parameters: quote identifiers with the dialect's `identifier_preparer.quote()` "
+        "and check values against a fixed set"
+    )
     seed = "python-backend-patterns: parameterized queries, never string formatting in SQL"
     example_path = "app/repositories/user_repo.py"
     valid = (
@@ -455,6 +486,22 @@ class SqlStringFormatting(FileRule):
                 )
             }
         ),
+        Example(
+            {
+                "alembic/versions/0002_backfill.py": (
+                    "from alembic import op\n"
+                    "revision = '0002'\n"
+                    "down_revision = '0001'\n"
+                    "import sqlalchemy as sa\n"
+                    "def upgrade() -> None:\n"
+                    "    conn = op.get_bind()\n"
+                    "    for row in conn.execute(sa.text('SELECT id, name FROM t')):\n"
+                    "        op.execute(f\"UPDATE t SET slug = '{row.name}' WHERE id = {row.id}\")\n"
+                    "def downgrade() -> None:\n"
+                    "    op.execute('UPDATE t SET slug = NULL')\n"
+                )
+            }
+        ),
     )
     invalid = (
         "from sqlalchemy import text\n"
@@ -473,22 +520,6 @@ class SqlStringFormatting(FileRule):
         "    query = 'SELECT * FROM logs WHERE 1 = 1'\n"
         "    query += ' AND day = ' + days\n"
         "    conn.execute(sa.text(query))  # error\n",
-        Example(
-            {
-                "alembic/versions/0002_backfill.py": (
-                    "from alembic import op\n"
-                    "revision = '0002'\n"
-                    "down_revision = '0001'\n"
-                    "import sqlalchemy as sa\n"
-                    "def upgrade() -> None:\n"
-                    "    conn = op.get_bind()\n"
-                    "    for row in conn.execute(sa.text('SELECT id, name FROM t')):\n"
-                    "        op.execute(f\"UPDATE t SET slug = '{row.name}' WHERE id = {row.id}\")  # error\n"
-                    "def downgrade() -> None:\n"
-                    "    op.execute('UPDATE t SET slug = NULL')\n"
-                )
-            }
-        ),
     )
 
     def __init__(self, options: Mapping[str, OptionValue] | None = None) -> None:
@@ -502,6 +533,23 @@ class SqlStringFormatting(FileRule):
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._built = {}
         self._constants = {}
+        self._enums: set[str] = set()
+        # Per enclosing class: attribute names (``self.x``/``cls.x``) that are constants.
+        self._class_constants: list[frozenset[str]] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
+        """Class-level literals are constants of the class; an enum's members and their
+        ``value``/``name`` are constants too."""
+        is_enum = any(_last_name(base.value) in _ENUM_BASES for base in node.bases)
+        names = set(_class_literals(node))
+        if is_enum:
+            self._enums.add(node.name.value)
+            names |= {"value", "name"}
+        self._class_constants.append(frozenset(names))
+
+    def leave_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
+        if self._class_constants:
+            self._class_constants.pop()
 
     @staticmethod
     def _scope(ctx: FileContext) -> int:
@@ -509,10 +557,17 @@ class SqlStringFormatting(FileRule):
         return id(function) if function is not None else 0
 
     def _known(self, scope: int) -> KnownConstant:
+        class_constants = self._class_constants[-1] if self._class_constants else frozenset()
+
         def known(name: str) -> bool:
             local = self._constants.get((scope, name))
             if local is not None:
                 return local
+            if "." in name:
+                head, _, rest = name.partition(".")
+                if head in ("self", "cls"):
+                    return rest.split(".", 1)[0] in class_constants
+                return head in self._enums
             return scope != 0 and self._constants.get((0, name), False)
 
         return known
@@ -603,7 +658,17 @@ class SqlStringFormatting(FileRule):
         how = self._how(sql, ctx, trusted_sql, trusted)
         if how is not None:
             callee = ".".join(dotted_name(node.func) or ("?", name))
-            ctx.report(sql, self.message.format(how=how, callee=callee))
+            message = self.no_bind_message if self._takes_no_binds(sql, ctx) else self.message
+            ctx.report(sql, message.format(how=how, callee=callee))
+
+    def _takes_no_binds(self, sql: cst.BaseExpression, ctx: FileContext) -> bool:
+        """``SET ...``/``GRANT ...``/``CREATE ROLE ...``: no ``:name`` can go there."""
+        if isinstance(sql, cst.Name):
+            built = self._built.get((self._scope(ctx), sql.value))
+            text = built[1] if built is not None else None
+        else:
+            text = leading_text(sql)
+        return text is not None and bool(_NO_BIND_STATEMENT.match(text))
 
     def _mutated(self, node: cst.Call, ctx: FileContext) -> None:
         """``where.append(fragment)``: the list is only as constant as what goes in."""
@@ -635,3 +700,31 @@ class SqlStringFormatting(FileRule):
 def _names_in(node: cst.BaseExpression) -> set[str]:
     """The plain names an expression is built from (``(conn or db)`` -> conn, db)."""
     return {n.value for n in iter_nodes(node, (cst.Name,)) if isinstance(n, cst.Name)}
+
+
+def _last_name(node: cst.BaseExpression) -> str:
+    dotted = dotted_name(node)
+    return dotted[-1] if dotted else ""
+
+
+def _class_literals(node: cst.ClassDef) -> list[str]:
+    """Names a class body binds to literals (``LIMIT = 100``, ``_threshold: int = 5``)."""
+    names: list[str] = []
+    if not isinstance(node.body, cst.IndentedBlock):
+        return names
+    for statement in node.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and is_constant(small.value):
+                names.extend(
+                    t.target.value for t in small.targets if isinstance(t.target, cst.Name)
+                )
+            elif (
+                isinstance(small, cst.AnnAssign)
+                and small.value is not None
+                and is_constant(small.value)
+                and isinstance(small.target, cst.Name)
+            ):
+                names.append(small.target.value)
+    return names
