@@ -141,6 +141,7 @@ def test_ll103_statement_builder_is_not_database_access() -> None:
             "class Item(SQLModel, table=True):\n"
             "    id: int | None = Field(default=None, primary_key=True)\n"
         ),
+        "app/repositories/items.py": "class ItemRepository:\n    pass\n",
         "app/routes/items.py": (
             "from fastapi import APIRouter\n"
             "from sqlmodel import Session, select\n"
