@@ -151,9 +151,8 @@ def test_a_lone_endpoints_module_gets_the_routes_rules() -> None:
             "    await session.execute(select(1))\n"
             "    return {'ok': True}\n"
         ),
-        # LL103 stays silent in a project with neither services nor repositories (its
-        # advice would name a layer the project does not have), so give it a service.
-        "app/health/service.py": "def ping() -> bool:\n    return True\n",
+        # LL103's advice needs a layer to move the query to.
+        "app/health/repository.py": "class HealthRepository:\n    pass\n",
     }
     assert found(files, "LL103") == [("app/health/endpoints.py", 8)]
 
@@ -178,9 +177,10 @@ def test_adding_routes_to_a_cached_file_changes_its_layer(tmp_path: Path) -> Non
     """The layer is part of the per-file cache key, and it now depends on the text."""
     body = "async def healthz(session: AsyncSession) -> None:\n    await session.execute('1')\n"
     header = "from sqlalchemy.ext.asyncio import AsyncSession\n"
-    service = "def ping() -> bool:\n    return True\n"  # LL103 needs a layer to point to
+    repository = "class HealthRepository:\n    pass\n"
     write_project(
-        tmp_path, {"app/health/endpoints.py": header + body, "app/health/service.py": service}
+        tmp_path,
+        {"app/health/endpoints.py": header + body, "app/health/repository.py": repository},
     )
     runner = CliRunner()
     args = ["check", "--format", "json", "--select", "LL103", str(tmp_path)]

@@ -32,9 +32,26 @@ def test_ll401_config_class_needs_pydantic_evidence_when_base_is_elsewhere() -> 
         ),
         **_BASE_SCHEMA,
     }
-    # A: base unknown in this file and no Pydantic-only key -> silent (precision).
-    # B: orm_mode proves it; C inherits from B in the same file.
-    assert found(files, "LL401") == [("app/schemas/user.py", 6), ("app/schemas/user.py", 9)]
+    # A: the base is a Pydantic model of another module (the project knows it).
+    # B: orm_mode proves it; C inherits from B in the same file. One finding each.
+    assert found(files, "LL401") == [
+        ("app/schemas/user.py", 3),
+        ("app/schemas/user.py", 6),
+        ("app/schemas/user.py", 9),
+    ]
+
+
+def test_ll401_config_class_of_an_unknown_base_needs_pydantic_evidence() -> None:
+    files = {
+        "app/schemas/user.py": (
+            "from marshmallow_like import Schema\n"
+            "class A(Schema):\n"
+            "    class Config:\n"
+            "        extra = 'forbid'\n"
+        ),
+    }
+    # A base the project does not define, and no Pydantic-only key: silent (precision).
+    assert found(files, "LL401") == []
 
 
 def test_ll401_config_class_with_config_method_hook_is_evidence() -> None:

@@ -18,9 +18,11 @@ from layerlint.expressions import (
     assigned_names,
     callee_of,
     dotted_name,
+    is_none,
     is_type_checking,
     small_statements,
     summarize,
+    union_members,
 )
 from layerlint.facts import (
     CallFact,
@@ -100,6 +102,7 @@ class _ClassBuilder:
     fields: list[tuple[str, cst.AnnAssign]] = field(default_factory=list)
     attributes: list[tuple[str, Value]] = field(default_factory=list)
     config_class: list[tuple[str, Value]] | None = None
+    config_node: cst.ClassDef | None = None
     methods: list[str] = field(default_factory=list)
 
 
@@ -182,6 +185,7 @@ class FactCollector:
         owner = self._current()
         if isinstance(owner, _ClassBuilder) and node.name.value == "Config":
             owner.config_class = _class_body_assignments(node)
+            owner.config_node = node
             return
         if owner is not None:
             return  # nested classes inside functions/classes are not tracked as symbols
@@ -227,6 +231,10 @@ class FactCollector:
             scope.fields.append((node.target.value, node))
             return
         primary, _, _ = annotation_parts(node.annotation.annotation)
+        if node.value is not None and primary is not None and primary[-1] == "TypeAlias":
+            # ``Session: TypeAlias = _Session``: the name stands for the value, a type.
+            self._bind(node.target, summarize(node.value))
+            return
         if node.value is not None:
             value = summarize(node.value)
             if value.kind not in ("call", "name") and primary is not None:
@@ -238,6 +246,10 @@ class FactCollector:
         if primary is not None and value.kind == "name":
             value = Value("instance", primary)
         self._bind(node.target, value)
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        # ``type DB = AsyncSession`` binds ``DB`` like ``DB: TypeAlias = AsyncSession``.
+        self._bind(node.name, summarize(node.value))
 
     def _bind(self, target: cst.BaseExpression, value: Value) -> None:
         scope = self._current()
@@ -294,6 +306,8 @@ class FactCollector:
         for cls in self.classes:
             nodes.append(cls.node.name)
             nodes.extend(ann for _, ann in cls.fields)
+            if cls.config_node is not None:
+                nodes.append(cls.config_node.name)
         nodes.extend(call for call, _ in self.module_calls)
         return nodes
 
@@ -381,12 +395,26 @@ def _param_fact(param: cst.Param, span: Callable[[cst.CSTNode], Span]) -> ParamF
         span(param.name),
         args,
         default=summarize(default) if default is not None else None,
+        union=_union_members(annotation) if primary is None else (),
+        dependency=depends_value,
     )
+
+
+def _union_members(annotation: cst.BaseExpression | None) -> tuple[Dotted, ...]:
+    """``AsyncSession | AsyncReadSession`` -> both primaries (empty when one is unknown)."""
+    if not (
+        isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr)
+    ):
+        return ()
+    members = [annotation_parts(m)[0] for m in union_members(annotation) if not is_none(m)]
+    return tuple(m for m in members if m is not None) if all(members) else ()
 
 
 def _freeze_function(fn: _FunctionBuilder, span: Callable[[cst.CSTNode], Span]) -> FunctionFact:
     node = fn.node
-    returns = annotation_parts(node.returns.annotation)[0] if node.returns is not None else None
+    returns, return_args, _ = annotation_parts(
+        node.returns.annotation if node.returns is not None else None
+    )
     return FunctionFact(
         name=node.name.value,
         qualname=fn.qualname,
@@ -411,7 +439,13 @@ def _freeze_function(fn: _FunctionBuilder, span: Callable[[cst.CSTNode], Span]) 
         self_attributes=tuple(fn.self_attributes),
         nested=tuple(fn.nested),
         is_async=node.asynchronous is not None,
+        return_args=return_args,
     )
+
+
+def _generic_origin(base: cst.BaseExpression) -> cst.BaseExpression:
+    """``RepositoryBase[User]`` -> ``RepositoryBase``: a generic base is still the base."""
+    return base.value if isinstance(base, cst.Subscript) else base
 
 
 def _raised_class(exc: cst.BaseExpression | None) -> Dotted | None:
@@ -424,7 +458,9 @@ def _raised_class(exc: cst.BaseExpression | None) -> Dotted | None:
 
 def _freeze_class(cls: _ClassBuilder, span: Callable[[cst.CSTNode], Span]) -> ClassFact:
     node = cls.node
-    bases = tuple(d for arg in node.bases if (d := dotted_name(arg.value)) is not None)
+    bases = tuple(
+        d for arg in node.bases if (d := dotted_name(_generic_origin(arg.value))) is not None
+    )
     keywords = tuple(
         (arg.keyword.value, summarize(arg.value))
         for arg in node.keywords
@@ -449,4 +485,5 @@ def _freeze_class(cls: _ClassBuilder, span: Callable[[cst.CSTNode], Span]) -> Cl
         attributes=tuple(cls.attributes),
         config_class=tuple(cls.config_class) if cls.config_class is not None else None,
         methods=tuple(cls.methods),
+        config_span=span(cls.config_node.name) if cls.config_node is not None else None,
     )

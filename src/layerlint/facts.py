@@ -105,7 +105,10 @@ class ParamFact:
     annotation_args: tuple[Dotted, ...] = ()
     # The default value (``= Body(max_length=10)``, ``= Depends(get_db)``), if any.
     default: Value | None = None
-    # Extra ``Annotated[X, ...]`` metadata (``Field(max_length=10)``, ``Query()``...).
+    # ``A | B`` (no single primary type): the primary type of each member but ``None``.
+    union: tuple[Dotted, ...] = ()
+    # The ``Depends(...)``/``Security(...)`` call, from the default or ``Annotated``.
+    dependency: Value | None = None
 
 
 @fast_pickle
@@ -170,6 +173,9 @@ class FunctionFact:
     nested: tuple[str, ...] = ()
     # ``async def``: LL205 follows calls from these into plain functions.
     is_async: bool = False
+    # The type arguments of the return annotation: ``X`` of ``-> type[X]``,
+    # ``T`` of ``-> Callable[..., T]``.
+    return_args: tuple[Dotted, ...] = ()
 
 
 @fast_pickle
@@ -199,6 +205,8 @@ class ClassFact:
     # Assignments inside a nested ``class Config:``.
     config_class: tuple[tuple[str, Value], ...] | None = None
     methods: tuple[str, ...] = ()
+    # Where the nested ``class Config:`` is named, when there is one.
+    config_span: Span | None = None
 
     def keyword(self, name: str) -> Value | None:
         """A class keyword such as ``table``."""

@@ -83,6 +83,30 @@ ORM_BASE_FACTORIES = frozenset(
         "sqlalchemy.orm.decl_api.declarative_base",
     }
 )
+COLUMN = frozenset(
+    {
+        "sqlalchemy.Column",
+        "sqlalchemy.schema.Column",
+        "sqlalchemy.sql.schema.Column",
+        "sqlmodel.Column",
+    }
+)
+MAPPED_COLUMN = frozenset(
+    {"sqlalchemy.orm.mapped_column", "sqlalchemy.orm._orm_constructors.mapped_column"}
+)
+RELATIONSHIP = frozenset(
+    {
+        "sqlalchemy.orm.relationship",
+        "sqlalchemy.orm.relation",
+        "sqlalchemy.orm._orm_constructors.relationship",
+    }
+)
+MAPPED_ATTRIBUTE_CALLS = COLUMN | MAPPED_COLUMN | RELATIONSHIP
+MAPPED_ANNOTATIONS = frozenset({"Mapped", "WriteOnlyMapped", "DynamicMapped"})
+# Class-body names that only a mapped class (or a mapping mixin) declares.
+DECLARATIVE_DUNDERS = frozenset(
+    {"__tablename__", "__table_args__", "__mapper_args__", "__abstract__", "__table__"}
+)
 SESSION_FACTORIES = frozenset(
     {
         "sqlalchemy.orm.sessionmaker",
@@ -95,7 +119,30 @@ SCOPED_SESSIONS = frozenset(
     {"sqlalchemy.orm.scoped_session", "sqlalchemy.ext.asyncio.async_scoped_session"}
 )
 SESSION = "<session>"
+# Module-level objects of these libraries are plumbing, not repositories (a logger, an
+# engine, a type variable...).
+NOT_REPOSITORY_CONSTRUCTORS = frozenset(
+    {
+        "logging",
+        "structlog",
+        "loguru",
+        "typing",
+        "typing_extensions",
+        "sqlalchemy",
+        "sqlmodel",
+        "fastapi",
+        "contextvars",
+        "collections",
+        "functools",
+        "re",
+        "os",
+        "threading",
+        "asyncio",
+    }
+)
 MAX_DEPTH = 6
+# ``A = NewType("A", B)``, ``B: TypeAlias = Session``...: at most this many in a row.
+MAX_ALIAS_HOPS = 4
 
 
 def is_session_class(qualified: str | None) -> bool:
@@ -343,8 +390,29 @@ class Project:
             return self._sqlmodel_table(qualified)
         if not (ancestry & ORM_BASES or "<declarative_base>" in ancestry):
             return False
-        return any(f.annotation and f.annotation[-1] == "Mapped" for f in ref.cls.fields) or any(
-            name in ("__tablename__", "__table__") for name, _ in ref.cls.attributes
+        if any(base in ORM_BASES for base in self.base_names(ref)):
+            return False  # ``class Base(DeclarativeBase)``: the registry, not a table
+        return self._declares_mapping(ref)
+
+    def _declares_mapping(self, ref: ClassRef) -> bool:
+        """The class body maps a table: ``__tablename__``, ``Mapped[...]``, ``Column()``...
+
+        A subclass of a declarative base whose ``__tablename__`` comes from the base
+        (``@declared_attr``) has only its columns to show; ``__abstract__ = True`` opts out.
+        """
+        for name, value in ref.cls.attributes:
+            if name == "__abstract__":
+                return not (value.kind == "bool" and value.literal is True)
+        if any(name in DECLARATIVE_DUNDERS for name, _ in ref.cls.attributes):
+            return True
+        if any(f.annotation and f.annotation[-1] in MAPPED_ANNOTATIONS for f in ref.cls.fields):
+            return True
+        values = [value for _, value in ref.cls.attributes]
+        values.extend(f.value for f in ref.cls.fields if f.value is not None)
+        return any(
+            value.kind == "call"
+            and self.resolve_canonical(ref.module.module, value.dotted) in MAPPED_ATTRIBUTE_CALLS
+            for value in values
         )
 
     def _sqlmodel_table(self, qualified: str, depth: int = 0) -> bool:
@@ -355,6 +423,16 @@ class Project:
         if table is not None:
             return table.kind == "bool" and table.literal is True
         return any(self._sqlmodel_table(base, depth + 1) for base in self.base_names(ref))
+
+    def is_session_type(self, qualified: str | None) -> bool:
+        """A SQLAlchemy/SQLModel session or connection class, or a project subclass of one."""
+        if qualified is None:
+            return False
+        if is_session_class(qualified):
+            return True
+        return self.lookup_class(qualified) is not None and any(
+            is_session_class(name) for name in self.ancestry(qualified)
+        )
 
     def is_http_exception(self, qualified: str | None) -> bool:
         return qualified is not None and bool(self.ancestry(qualified) & HTTP_EXCEPTIONS)
@@ -381,6 +459,30 @@ class Project:
                 return True
         return False
 
+    def repository_object(self, ref: FunctionRef, receiver: Dotted) -> str | None:
+        """The module-level object of the repositories layer that ``receiver`` names, if any.
+
+        ``crud_users = FastCRUD(User)`` or ``user = CRUDUser(User)`` in the repositories
+        layer is a repository whatever its class (a third-party generic CRUD, a project
+        base class); reached by name or through its package (``crud.user``).
+        """
+        if not receiver or receiver[0] in ("?", "self", "cls"):
+            return None
+        if is_local_name(ref.function, receiver[0]):
+            return None
+        resolved = self.resolve_canonical(ref.module.module, receiver)
+        split = self.split_target(resolved) if resolved is not None else None
+        if split is None or not split[1] or self.layer_of(split[0]) != "repositories":
+            return None
+        name = split[1].split(".", 1)[0]
+        assigned = self.module_assignment(f"{split[0]}.{name}")
+        if assigned is None or assigned[1].kind != "call":
+            return None
+        constructor = self.resolve_canonical(assigned[0].module, assigned[1].dotted) or ""
+        if constructor.split(".", 1)[0] in NOT_REPOSITORY_CONSTRUCTORS:
+            return None
+        return name
+
     # -- FastAPI structure ---------------------------------------------------------------
     def is_app_object(self, module: str, dotted: Dotted) -> bool:
         """True when ``dotted`` in ``module`` names an ``APIRouter()``/``FastAPI()`` instance."""
@@ -393,7 +495,27 @@ class Project:
         constructor = self.resolve_canonical(facts.module, value.dotted)
         if constructor in APP_CLASSES:
             return True
-        return constructor is not None and bool(self.ancestry(constructor) & APP_CLASSES)
+        if constructor is None:
+            return False
+        return bool(self.ancestry(constructor) & APP_CLASSES) or self._made_app_class(constructor)
+
+    def _made_app_class(self, qualified: str) -> bool:
+        """``APIRouter = router_class_for(MyRoute)`` with a factory typed ``-> type[APIRouter]``."""
+        assigned = self.module_assignment(qualified)
+        if assigned is None or assigned[1].kind != "call":
+            return False
+        factory = self.lookup_function(
+            self.resolve_canonical(assigned[0].module, assigned[1].dotted)
+        )
+        if (
+            factory is None
+            or factory.function.returns is None
+            or factory.function.returns[-1] != "type"
+            or not factory.function.return_args
+        ):
+            return False
+        made = self.resolve_canonical(factory.module.module, factory.function.return_args[0])
+        return made is not None and bool(self.ancestry(made) & APP_CLASSES)
 
     def route_decorator(self, module: str, fn: FunctionFact) -> Value | None:
         """The ``@router.get(...)`` style decorator making ``fn`` a route, if any."""
@@ -529,7 +651,7 @@ class Project:
 
     @cached_property
     def route_code(self) -> list[FunctionRef]:
-        """Route handlers and the routes-layer functions they call, transitively.
+        """Route handlers, their closures and the routes-layer functions they call, transitively.
 
         A function in a routes module that no route reaches (a shared utility that
         only lives in an ``api/`` folder) is not route code.
@@ -541,6 +663,11 @@ class Project:
             if ref.qualified in seen:
                 continue
             seen[ref.qualified] = ref
+            for name in ref.function.nested:
+                # A closure of route code (a streaming generator...) runs for the route.
+                inner = ref.module.function(f"{ref.function.qualname}.<locals>.{name}")
+                if inner is not None:
+                    queue.append(FunctionRef(ref.module, inner))
             for call in ref.function.calls:
                 owner, method = self.callee_type(ref, call)
                 target = self.lookup_function(owner if not method else f"{owner}.{method}")
@@ -571,7 +698,9 @@ class Project:
     # -- types ----------------------------------------------------------------------------
     def type_of(self, ref: FunctionRef, dotted: Dotted) -> str | None:
         """Best-effort class (qualified) or SESSION of the value ``dotted`` names in ``ref``."""
-        return _TypeInference(self).of_expression(ref, dotted, 0)
+        from layerlint.type_inference import TypeInference
+
+        return TypeInference(self).of_expression(ref, dotted, 0)
 
     def callee_type(self, ref: FunctionRef, call: CallFact) -> tuple[str | None, str]:
         """(receiver type, method name) for a method call; (class or function, '') otherwise."""
@@ -583,6 +712,10 @@ class Project:
         receiver_type = self.type_of(ref, callee[:-1])
         if receiver_type is not None:
             return receiver_type, callee[-1]
+        receiver_class = self.resolve_local_or_global(ref, callee[:-1])
+        if receiver_class is not None and self.lookup_class(receiver_class) is not None:
+            # ``Repo.from_session(session)``: a method called on the class itself.
+            return receiver_class, callee[-1]
         return self.resolve_canonical(ref.module.module, callee), ""
 
     def resolve_local_or_global(self, ref: FunctionRef, dotted: Dotted) -> str | None:
@@ -593,159 +726,9 @@ class Project:
         return self.resolve_canonical(ref.module.module, dotted)
 
 
-class _TypeInference:
-    """Infers the class of a name from annotations, constructors and factories."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-
-    def of_expression(self, ref: FunctionRef, dotted: Dotted, depth: int) -> str | None:
-        if depth > MAX_DEPTH or not dotted:
-            return None
-        head, rest = dotted[0], dotted[1:]
-        base: str | None
-        if head in ("self", "cls") and ref.function.class_name is not None:
-            base = f"{ref.module.module}.{ref.function.class_name}"
-        else:
-            base = self._local(ref, head, depth)
-            if base is None:
-                base = self._global(ref.module, (head,), depth)
-        for attribute in rest:
-            if base is None or base == SESSION:
-                return None
-            base = self.attribute_type(base, attribute, depth + 1)
-        return base
-
-    def _local(self, ref: FunctionRef, name: str, depth: int) -> str | None:
-        fn = ref.function
-        value: Value | None = None
-        for local, assigned in fn.locals:
-            if local == name:
-                value = assigned
-        if value is not None:
-            return self.of_value(ref.module, value, depth + 1, ref)
-        for param in fn.params:
-            if param.name == name:
-                return self.of_param(ref.module, param.annotation, param.depends, depth + 1)
-        return None
-
-    def of_param(
-        self, facts: ModuleFacts, annotation: Dotted | None, depends: Dotted | None, depth: int
-    ) -> str | None:
-        if depends is not None:
-            if depends[0] == "()":
-                result = self.of_call(facts, depends[1:], depth + 1)
-            else:
-                result = self.of_call(facts, depends, depth + 1)
-            if result is not None:
-                return result
-        if annotation is not None:
-            return self.of_annotation(facts, annotation, depth + 1)
-        return None
-
-    def of_annotation(self, facts: ModuleFacts, annotation: Dotted, depth: int) -> str | None:
-        resolved = self.project.resolve_canonical(facts.module, annotation)
-        if resolved is None:
-            return None
-        if is_session_class(resolved):
-            return SESSION
-        assigned = self.project.module_assignment(resolved)
-        if assigned is not None and depth <= MAX_DEPTH:
-            # ``SessionDep = Annotated[Session, Depends(get_db)]``
-            owner, value = assigned
-            if value.kind == "subscript" and value.dotted[-1:] == ("Annotated",) and value.elements:
-                first = value.elements[0]
-                for extra in value.elements[1:]:
-                    if (
-                        extra.kind == "call"
-                        and extra.dotted[-1:] in (("Depends",), ("Security",))
-                        and extra.elements
-                    ):
-                        target = extra.elements[0]
-                        if target.kind == "name":
-                            found = self.of_call(owner, target.dotted, depth + 1)
-                            if found is not None:
-                                return found
-                if first.kind == "name":
-                    return self.of_annotation(owner, first.dotted, depth + 1)
-        return resolved
-
-    def of_call(self, facts: ModuleFacts, callee: Dotted, depth: int) -> str | None:
-        """Type of ``callee(...)``: a class instance, a function's return, a session."""
-        resolved = self.project.resolve_canonical(facts.module, callee)
-        if resolved is None:
-            return None
-        if is_session_class(resolved) or resolved in SCOPED_SESSIONS:
-            return SESSION  # a scoped_session proxies the session's methods
-        if self.project.lookup_class(resolved) is not None:
-            return resolved
-        fn = self.project.lookup_function(resolved)
-        if fn is not None:
-            if fn.function.returns is not None:
-                return self.of_annotation(fn.module, fn.function.returns, depth + 1)
-            return None
-        if self.project.factory_of(resolved) in SESSION_FACTORIES:
-            return SESSION
-        return None
-
-    def of_value(
-        self, facts: ModuleFacts, value: Value, depth: int, ref: FunctionRef | None = None
-    ) -> str | None:
-        if depth > MAX_DEPTH:
-            return None
-        if value.kind in ("call", "context"):
-            if ref is not None and len(value.dotted) > 1:
-                receiver = self.of_expression(ref, value.dotted[:-1], depth + 1)
-                if receiver is not None and receiver != SESSION:
-                    return self.method_return(receiver, value.dotted[-1], depth + 1)
-                if receiver == SESSION:
-                    return None
-            return self.of_call(facts, value.dotted, depth + 1)
-        if value.kind == "instance":
-            return self.of_annotation(facts, value.dotted, depth + 1)
-        if value.kind == "name":
-            if ref is not None:
-                return self.of_expression(ref, value.dotted, depth + 1)
-            return self._global(facts, value.dotted, depth + 1)
-        return None
-
-    def _global(self, facts: ModuleFacts, dotted: Dotted, depth: int) -> str | None:
-        assigned = self.project.assignment_of(facts.module, dotted)
-        if assigned is None:
-            return None
-        owner, value = assigned
-        return self.of_value(owner, value, depth + 1)
-
-    def attribute_type(self, class_name: str, attribute: str, depth: int) -> str | None:
-        """Type of ``instance.attribute`` from class annotations or ``self.x = ...``."""
-        if depth > MAX_DEPTH:
-            return None
-        for ancestor in self.project.ancestry(class_name):
-            ref = self.project.lookup_class(ancestor)
-            if ref is None:
-                continue
-            for field in ref.cls.fields:
-                if field.name == attribute and field.annotation is not None:
-                    return self.of_annotation(ref.module, field.annotation, depth + 1)
-            for fn in ref.module.functions:
-                if fn.class_name != ref.cls.name:
-                    continue
-                for name, value in fn.self_attributes:
-                    if name == attribute:
-                        return self.of_value(
-                            ref.module, value, depth + 1, FunctionRef(ref.module, fn)
-                        )
-        return None
-
-    def method_return(self, class_name: str, method: str, depth: int) -> str | None:
-        for ancestor in self.project.ancestry(class_name):
-            ref = self.project.lookup_class(ancestor)
-            if ref is None:
-                continue
-            fn = ref.module.function(f"{ref.cls.name}.{method}")
-            if fn is not None and fn.returns is not None:
-                return self.of_annotation(ref.module, fn.returns, depth + 1)
-        return None
+def is_local_name(fn: FunctionFact, name: str) -> bool:
+    """A parameter or local variable of ``fn`` (it shadows a global of that name)."""
+    return any(p.name == name for p in fn.params) or any(n == name for n, _ in fn.locals)
 
 
 def imports_of(facts: ModuleFacts, include_type_only: bool = False) -> Iterator[ImportFact]:

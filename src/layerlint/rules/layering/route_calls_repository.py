@@ -17,8 +17,12 @@ class RouteCallsRepository(ProjectRule):
 
     **What it does:** follows the calls made by route handlers and the routes-layer
     helpers they call: a repository constructed or called, directly, through a helper,
-    through a ``Depends(factory)`` parameter (the factory's return annotation) or
-    through ``self.repo``. Reported at the call in the routes layer.
+    through a classmethod that builds it (``Repo.from_session(session)``), through a
+    ``Depends(...)`` parameter (the parameter's annotation, the factory's return
+    annotation, or the class given to a generic factory), through ``self.repo`` (an
+    attribute or a property), or through an object created at module level in the
+    repositories layer (``crud_users = FastCRUD(User)``, ``crud.user.get(...)``).
+    Reported at the call in the routes layer.
 
     Not reported: a repository that the route only builds to hand to a service
     (``RegistrationService(UserRepository(session)).register(...)``, or a local used
@@ -150,6 +154,9 @@ class RouteCallsRepository(ProjectRule):
     def _repository_target(
         self, project: Project, ref: FunctionRef, call: CallFact, depth: int
     ) -> str | None:
+        instance = project.repository_object(ref, call.callee[:-1])
+        if instance is not None:
+            return f"`{instance}.{call.callee[-1]}()`"
         owner, method = project.callee_type(ref, call)
         if owner is None or owner == SESSION:
             return None

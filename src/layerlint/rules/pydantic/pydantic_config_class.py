@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from layerlint.expressions import bool_literal, dotted_name
+from layerlint.facts import ClassFact
+from layerlint.project import PYDANTIC_BASES, Project
+from layerlint.rules._common import is_pydantic_class
 from layerlint.rules._rewrites import indented_by
-from layerlint.rules.base import Example, FileRule, Fix, Fixability, OptionValue
+from layerlint.rules.base import (
+    Example,
+    FileRule,
+    Finding,
+    Fix,
+    Fixability,
+    OptionValue,
+    ProjectRule,
+)
 from layerlint.rules.pydantic._support import (
     CONFIG_DICTS,
     SEED_V2,
@@ -447,15 +458,16 @@ def _multi_line_call(
     )
 
 
-class PydanticConfigClass(FileRule):
+class PydanticConfigClass(FileRule, ProjectRule):
     """A nested ``class Config:`` in a Pydantic model.
 
     **What it does:** flags ``class Config:`` directly inside a class whose base is a
     Pydantic model (``BaseModel``, ``BaseSettings``, ``RootModel``, ``SQLModel``, or a
-    model defined earlier in the same file). When the base is defined in another module,
-    the ``Config`` is reported only if it sets a key that only Pydantic reads
-    (``orm_mode``, ``json_encoders``, ``arbitrary_types_allowed``...). Classes based on
-    ``pydantic.v1`` are left to LL408.
+    model of the project, in this module or another: ``class ProdSettings(AppSettings)``
+    with ``AppSettings(BaseSettings)`` elsewhere). A base the project does not define is
+    trusted only when the ``Config`` sets a key that only Pydantic reads (``orm_mode``,
+    ``json_encoders``, ``arbitrary_types_allowed``...). Classes based on ``pydantic.v1``
+    are left to LL408.
 
     **Why is this bad?** Class-based config is the Pydantic v1 API; v2 only keeps it as a
     deprecated shim, with renamed keys that it silently ignores or rejects.
@@ -536,9 +548,12 @@ class PydanticConfigClass(FileRule):
             },
             fixed={
                 "app/schemas/user.py": (
-                    "from pydantic import ConfigDict, BaseModel\n\n\n"
+                    "from pydantic import BaseModel, ConfigDict\n"
+                    "\n"
+                    "\n"
                     "class UserResponse(BaseModel):\n"
-                    "    id: int\n\n"
+                    "    id: int\n"
+                    "\n"
                     "    # v1 config, converted by --fix\n"
                     "    model_config = ConfigDict(  # error\n"
                     "        from_attributes=True,  # error: LL402\n"
@@ -547,7 +562,9 @@ class PydanticConfigClass(FileRule):
                     "        json_schema_extra={\n"
                     "            'example': {'id': 1},  # shown in the docs\n"
                     "        },\n"
-                    "    )\n\n\n"
+                    "    )\n"
+                    "\n"
+                    "\n"
                     "class Legacy(BaseModel):\n"
                     "    class Config:  # error\n"
                     "        fields = {'id': 'ID'}\n"
@@ -578,6 +595,24 @@ class PydanticConfigClass(FileRule):
                 fix = config_class_fix(node, config, ctx.qualified_name, settings, self._indent)
                 ctx.report(config.name, fix=fix)
 
+    def check(self, project: Project) -> Iterator[Finding]:
+        """The models the file walk cannot see are Pydantic: their base is in another module.
+
+        The walk reports a ``Config`` when the file alone proves the class a model (or
+        the ``Config`` holds a Pydantic-only key); the rest is reported here, without a
+        fix (rewriting needs the settings/model distinction across files too).
+        """
+        for facts in project.modules.values():
+            for cls in facts.classes:
+                if cls.config_class is None or cls.config_span is None:
+                    continue
+                qualified = f"{facts.module}.{cls.name}"
+                if not is_pydantic_class(project, qualified):
+                    continue
+                if _model_in_file(project, facts.module, cls) or _pydantic_only_keys(cls):
+                    continue  # reported by the file walk
+                yield Finding(facts.path, cls.config_span, self.message)
+
     def _is_settings(self, node: cst.ClassDef, ctx: FileContext) -> bool:
         """A BaseSettings subclass (directly or via this file): its config is a
         ``SettingsConfigDict``."""
@@ -591,3 +626,26 @@ class PydanticConfigClass(FileRule):
                 self._settings.add(node.name.value)
                 return True
         return False
+
+
+def _model_in_file(project: Project, module: str, cls: ClassFact, depth: int = 0) -> bool:
+    """What the file walk proves: a base imported from Pydantic, or a model of this file
+    (one whose own ``Config`` holds a Pydantic-only key counts)."""
+    if depth > 8:
+        return False
+    for base in cls.bases:
+        resolved = project.resolve(module, base)
+        if resolved in PYDANTIC_BASES:
+            return True
+        local = project.modules[module].class_named(base[0]) if len(base) == 1 else None
+        if (
+            local is not None
+            and resolved == f"{module}.{base[0]}"
+            and (_model_in_file(project, module, local, depth + 1) or _pydantic_only_keys(local))
+        ):
+            return True
+    return False
+
+
+def _pydantic_only_keys(cls: ClassFact) -> bool:
+    return any(name in PYDANTIC_ONLY_CONFIG_KEYS for name, _ in cls.config_class or ())

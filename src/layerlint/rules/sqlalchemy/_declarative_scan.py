@@ -9,7 +9,8 @@ import libcst as cst
 
 from layerlint.expressions import dotted_name, string_value
 from layerlint.file_context import FileContext
-from layerlint.project import PYDANTIC_BASES
+from layerlint.project import DECLARATIVE_DUNDERS, PYDANTIC_BASES
+from layerlint.project import MAPPED_ANNOTATIONS as MAPPED_ANNOTATIONS
 from layerlint.rules.sqlalchemy._support import (
     COLUMN,
     DECLARATIVE_BASES,
@@ -28,15 +29,6 @@ OTHER_MAPPED = frozenset(
         "sqlalchemy.orm.dynamic_loader",
         "sqlalchemy.orm.query_expression",
     }
-)
-
-
-MAPPED_ANNOTATIONS = frozenset({"Mapped", "WriteOnlyMapped", "DynamicMapped"})
-
-
-# Class-body names that only a mapped class (or a mapping mixin) declares.
-DECLARATIVE_DUNDERS = frozenset(
-    {"__tablename__", "__table_args__", "__mapper_args__", "__abstract__", "__table__"}
 )
 
 
@@ -77,6 +69,9 @@ class ClassRecord:
     excluded: bool
     evidence: bool
     attributes: list[MappedAttribute] = field(default_factory=list)
+    # A base imported from another module: its ``__tablename__`` may come from there
+    # (``@declared_attr``), so ``Column()`` attributes alone make the class mapped.
+    imported_base: bool = False
 
 
 def _mapped_kind(qualified: str | None) -> str | None:
@@ -157,6 +152,7 @@ class DeclarativeScanner:
             kw.keyword is not None and kw.keyword.value == "table" for kw in node.keywords
         )
         evidence = False
+        imported_base = False
         local_bases: list[str] = []
         for base in node.bases:
             dotted = dotted_name(base.value)
@@ -170,6 +166,8 @@ class DeclarativeScanner:
                 evidence = True
             elif qualified.startswith(("sqlmodel.", "pydantic")) or qualified in PYDANTIC_BASES:
                 excluded = True
+            else:
+                imported_base = True
         for decorator in node.decorators:
             target = decorator.decorator
             if isinstance(target, cst.Call):
@@ -178,6 +176,7 @@ class DeclarativeScanner:
             if dotted and dotted[-1] in ("mapped", "as_declarative", "mapped_as_dataclass"):
                 evidence = True
         record = ClassRecord(node, tuple(local_bases), excluded, evidence)
+        record.imported_base = imported_base
         if isinstance(node.body, cst.IndentedBlock):
             for stmt in node.body.body:
                 self._class_statement(record, stmt, ctx)
@@ -221,7 +220,7 @@ class DeclarativeScanner:
         kind = _mapped_kind(ctx.qualified_name(value.func))
         if kind is None:
             return
-        if kind != "column":
+        if kind != "column" or record.imported_base:
             record.evidence = True
         for name in names:
             record.attributes.append(

@@ -8,34 +8,13 @@ from dataclasses import dataclass
 import libcst as cst
 
 from layerlint.expressions import import_bindings, is_type_checking
-from layerlint.facts import Dotted, ModuleFacts
+from layerlint.facts import Dotted, ModuleFacts, Value
+from layerlint.project import COLUMN as COLUMN
+from layerlint.project import MAPPED_COLUMN as MAPPED_COLUMN
 from layerlint.project import ORM_BASE_FACTORIES, ORM_BASES, Project
+from layerlint.project import RELATIONSHIP as RELATIONSHIP
 from layerlint.rules._common import ASYNC_SESSIONS, SYNC_SESSIONS
 from layerlint.syntax_tree import iter_nodes
-
-COLUMN = frozenset(
-    {
-        "sqlalchemy.Column",
-        "sqlalchemy.schema.Column",
-        "sqlalchemy.sql.schema.Column",
-        "sqlmodel.Column",
-    }
-)
-
-
-MAPPED_COLUMN = frozenset(
-    {"sqlalchemy.orm.mapped_column", "sqlalchemy.orm._orm_constructors.mapped_column"}
-)
-
-
-RELATIONSHIP = frozenset(
-    {
-        "sqlalchemy.orm.relationship",
-        "sqlalchemy.orm.relation",
-        "sqlalchemy.orm._orm_constructors.relationship",
-    }
-)
-
 
 DECLARATIVE_BASES = ORM_BASES | frozenset(
     {"sqlalchemy.orm.MappedAsDataclass", "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta"}
@@ -75,22 +54,32 @@ def uses_async_sqlalchemy(modules: Sequence[ModuleFacts]) -> bool:
 def session_flavour(
     project: Project, module: str, annotation: Dotted, depth: int = 0
 ) -> str | None:
-    """``"sync"``/``"async"`` for a session annotation (``SessionDep`` aliases followed)."""
+    """``"sync"``/``"async"`` for a session annotation.
+
+    Aliases are followed (``SessionDep = Annotated[Session, ...]``, ``NewType``,
+    ``TypeAlias``, ``type X = ...``), and so are project subclasses of a session.
+    """
     resolved = project.resolve_canonical(module, annotation)
     if resolved is None or depth > 3:
         return None
-    if resolved in SYNC_SESSIONS:
-        return "sync"
-    if resolved in ASYNC_SESSIONS:
-        return "async"
+    for name in project.ancestry(resolved):
+        if name in SYNC_SESSIONS:
+            return "sync"
+        if name in ASYNC_SESSIONS:
+            return "async"
     assigned = project.module_assignment(resolved)
     if assigned is None:
         return None
     owner, value = assigned
+    aliased: Value | None = None
     if value.kind == "subscript" and value.dotted[-1:] == ("Annotated",) and value.elements:
-        first = value.elements[0]
-        if first.kind == "name":
-            return session_flavour(project, owner.module, first.dotted, depth + 1)
+        aliased = value.elements[0]
+    elif value.kind == "call" and value.dotted[-1:] == ("NewType",) and len(value.elements) > 1:
+        aliased = value.elements[1]
+    elif value.kind == "name":
+        aliased = value
+    if aliased is not None and aliased.kind == "name":
+        return session_flavour(project, owner.module, aliased.dotted, depth + 1)
     return None
 
 
