@@ -1,7 +1,7 @@
 """Benchmark layerlint against the tools users already run, on the same real files.
 
 Not a test: run by hand (``python bench/run.py``). It fetches the pinned corpus with
-``../shared/corpus/fetch.sh`` (into ``.corpus/``, ignored by git), then times, several runs
+``bench/corpus/fetch.sh`` (into ``.corpus/``, ignored by git), then times, several runs
 each, and prints medians and ratios:
 
 - layerlint cold (``--no-cache``) vs ``flake8 --jobs 2`` and ``ruff check --no-cache
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FETCH = REPO.parent / "shared" / "corpus" / "fetch.sh"
+FETCH = REPO / "bench" / "corpus" / "fetch.sh"
 
 
 def corpus_root(explicit: str | None) -> Path:

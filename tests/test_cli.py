@@ -72,6 +72,8 @@ def test_json_output_schema(make_project: MakeProject) -> None:
         "severity",
         "layer",
         "fixable",
+        "fix",
+        "url",
     }
     assert [(d["code"], d["line"], d["column"]) for d in payload["diagnostics"]] == [
         ("LL106", 1, 21),

@@ -1,7 +1,7 @@
 """No-crash runs over real code: the FastAPI corpus and CPython's standard library.
 
 Slow (minutes): deselected by default, run with ``python -m pytest -m slow``.
-The corpus is fetched with ``../shared/corpus/fetch.sh`` into ``.corpus/`` (ignored by git).
+The corpus is fetched with ``bench/corpus/fetch.sh`` into ``.corpus/`` (ignored by git).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import REPO
 
-FETCH = REPO.parent / "shared" / "corpus" / "fetch.sh"
+FETCH = REPO / "bench" / "corpus" / "fetch.sh"
 PACKAGES = ("prefect", "apache_airflow_core", "open_webui", "lnbits", "fastapi_users")
 
 

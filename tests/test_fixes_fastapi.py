@@ -59,7 +59,7 @@ def test_ll201_import_is_added_once_for_several_codes() -> None:
     )
     result, count = fixed(source, "LL201")
     assert result == (
-        "from fastapi import status, APIRouter, HTTPException\n"
+        "from fastapi import APIRouter, HTTPException, status\n"
         "from fastapi.responses import JSONResponse\n"
         "router = APIRouter()\n"
         "@router.post('/', status_code=status.HTTP_201_CREATED)\n"
@@ -93,7 +93,7 @@ def test_ll201_noqa_line_is_left_alone() -> None:
     )
     result, count = fixed(source, "LL201")
     assert result == (
-        "from fastapi import status, HTTPException\n"
+        "from fastapi import HTTPException, status\n"
         "def a() -> None:\n"
         "    raise HTTPException(404)  # noqa: LL201\n"
         "def b() -> None:\n"
@@ -124,9 +124,8 @@ def test_ll201_starlette_only_module_imports_status_from_starlette() -> None:
     )
     result, _ = fixed(source, "LL201")
     assert result == (
-        "from starlette.responses import JSONResponse\n"
         "from starlette import status\n"
-        "\n"
+        "from starlette.responses import JSONResponse\n"
         "def a() -> JSONResponse:\n"
         "    return JSONResponse({}, status_code=status.HTTP_404_NOT_FOUND)\n"
     )
@@ -146,9 +145,8 @@ def test_ll201_status_parameter_falls_back_to_fastapi_status() -> None:
     )
     result, count = fixed(source, "LL201")
     assert result == (
-        "from fastapi import status, HTTPException\n"
         "import fastapi\n"
-        "\n"
+        "from fastapi import HTTPException, status\n"
         "def a(status: str) -> None:\n"
         "    raise HTTPException(fastapi.status.HTTP_404_NOT_FOUND, status)\n"
         "def b() -> None:\n"
@@ -176,7 +174,7 @@ def test_ll201_status_bound_in_the_function_falls_back(body: str) -> None:
     source = "from fastapi import HTTPException\ndef a(job) -> None:\n" + body
     result, count = fixed(source, "LL201")
     assert "HTTPException(fastapi.status.HTTP_409_CONFLICT)" in result
-    assert result.startswith("from fastapi import HTTPException\nimport fastapi\n")
+    assert result.startswith("import fastapi\nfrom fastapi import HTTPException\n")
     assert count == 1
 
 
@@ -285,8 +283,8 @@ def test_ll201_renamed_codes_are_fixed_only_with_unsafe_fixes() -> None:
     assert result == source
     assert count == 0
     result, count = fixed(source, "LL201", unsafe=True)
-    assert "HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY)" in result
-    assert "HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)" in result
+    assert "HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT)" in result
+    assert "HTTPException(status.HTTP_413_CONTENT_TOO_LARGE)" in result
     assert count == 2
 
 
@@ -303,7 +301,7 @@ def test_ll206_single_import_merges_into_existing_fastapi_line() -> None:
     )
     result, count = fixed(source, "LL206")
     assert result == (
-        "from fastapi import HTTPException, APIRouter\n"
+        "from fastapi import APIRouter, HTTPException\n"
         "router = APIRouter()\n"
         "def a() -> None:\n"
         "    raise HTTPException(404)\n"
@@ -391,7 +389,7 @@ def test_ll206_name_is_split_out_of_a_longer_import(before: str, after: str) -> 
     )
     result, count = fixed(source, "LL206")
     assert result == (
-        "from fastapi import HTTPException, APIRouter\n" + after + "def a() -> None:\n"
+        "from fastapi import APIRouter, HTTPException\n" + after + "def a() -> None:\n"
         "    raise WebSocketException(1008) if a else HTTPException(404)\n"
     )
     assert count == 1
@@ -487,7 +485,7 @@ def test_ll201_ll206_both_fixes_in_one_run_share_the_fastapi_line() -> None:
     )
     result, count = fixed(source, "LL201", "LL206")
     assert result == (
-        "from fastapi import HTTPException, status, APIRouter\n"
+        "from fastapi import APIRouter, HTTPException, status\n"
         "router = APIRouter()\n"
         "@router.delete('/{item_id}', status_code=status.HTTP_204_NO_CONTENT)\n"
         "def delete(item_id: int) -> None:\n"

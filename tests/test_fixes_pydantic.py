@@ -91,7 +91,8 @@ def test_ll401_config_too_long_for_one_line_gets_one_key_per_line() -> None:
         "        keep_untouched = (property,)\n"
     )
     assert fix(source, "LL401") == (
-        "from pydantic import ConfigDict, BaseModel\n\n"
+        "from pydantic import BaseModel, ConfigDict\n"
+        "\n"
         "class Item(BaseModel):\n"
         "    model_config = ConfigDict(\n"
         "        validate_default=True,\n"
@@ -177,13 +178,14 @@ def test_ll401_extra_import_is_removed_only_when_unused() -> None:
         "        extra = Extra.forbid\n"
     )
     assert fix(source, "LL401") == (
-        "from pydantic import ConfigDict, BaseModel\n\n"
+        "from pydantic import BaseModel, ConfigDict\n"
+        "\n"
         "class A(BaseModel):\n"
         '    model_config = ConfigDict(extra="forbid")\n'
     )
     still_used = source + "\nMODE = Extra.ignore\n"
     assert fix(still_used, "LL401") == (
-        "from pydantic import ConfigDict, BaseModel, Extra\n\n"
+        "from pydantic import BaseModel, ConfigDict, Extra\n\n"
         "class A(BaseModel):\n"
         '    model_config = ConfigDict(extra="forbid")\n'
         "\nMODE = Extra.ignore\n"
@@ -232,10 +234,12 @@ def test_ll401_noqa_config_is_not_fixed() -> None:
         "        orm_mode = True\n"
     )
     assert fix(source, "LL401") == (
-        "from pydantic import ConfigDict, BaseModel\n\n"
+        "from pydantic import BaseModel, ConfigDict\n"
+        "\n"
         "class A(BaseModel):\n"
         "    class Config:  # noqa: LL401\n"
-        "        orm_mode = True\n\n"
+        "        orm_mode = True\n"
+        "\n"
         "class B(BaseModel):\n"
         "    model_config = ConfigDict(from_attributes=True)\n"
     )
@@ -249,7 +253,8 @@ def test_ll401_ll402_config_fix_together_with_orm_mode_fix() -> None:
         "        orm_mode = True  # read ORM rows\n"
     )
     assert fix(source, "LL401", "LL402") == (
-        "from pydantic import ConfigDict, BaseModel\n\n"
+        "from pydantic import BaseModel, ConfigDict\n"
+        "\n"
         "class A(BaseModel):\n"
         "    model_config = ConfigDict(\n"
         "        from_attributes=True,  # read ORM rows\n"
@@ -410,9 +415,11 @@ def test_ll405_validator_import_is_replaced_when_no_longer_used() -> None:
         "        return value.strip()\n"
     )
     assert fix(source, "LL405") == (
-        "from pydantic import field_validator, BaseModel\n\n"
+        "from pydantic import BaseModel, field_validator\n"
+        "\n"
         "class A(BaseModel):\n"
-        "    name: str\n\n"
+        "    name: str\n"
+        "\n"
         '    @field_validator("name")\n'
         "    @classmethod\n"
         "    def strip(cls, value: str) -> str:\n"
@@ -435,13 +442,16 @@ def test_ll405_validator_import_stays_while_a_noqa_validator_uses_it() -> None:
         "        return value.upper()\n"
     )
     assert fix(source, "LL405") == (
-        "from pydantic import field_validator, BaseModel, validator\n\n"
+        "from pydantic import BaseModel, field_validator, validator\n"
+        "\n"
         "class A(BaseModel):\n"
         "    name: str\n"
-        "    code: str\n\n"
+        "    code: str\n"
+        "\n"
         "    @validator('name')  # noqa: LL405\n"
         "    def strip(cls, value: str) -> str:\n"
-        "        return value.strip()\n\n"
+        "        return value.strip()\n"
+        "\n"
         "    @field_validator('code', mode='before', check_fields=False)\n"
         "    @classmethod\n"
         "    def upper(cls, value: str) -> str:\n"
@@ -491,10 +501,12 @@ def test_ll405_validator_reading_values_is_an_unsafe_fix() -> None:
     assert fix(source, "LL405") == source
     assert fix(source, "LL405", unsafe=True) == (
         "from typing import Any\n"
-        "from pydantic import ValidationInfo, field_validator, BaseModel\n\n"
+        "from pydantic import BaseModel, ValidationInfo, field_validator\n"
+        "\n"
         "class A(BaseModel):\n"
         "    start: int\n"
-        "    end: int\n\n"
+        "    end: int\n"
+        "\n"
         "    @field_validator('end')\n"
         "    @classmethod\n"
         "    def after(cls, v: int, info: ValidationInfo) -> int:\n"
@@ -549,11 +561,14 @@ def test_ll403_ll405_validator_with_v1_calls_inside_keeps_those_fixes_in_one_run
         "        return Item.parse_obj(value)\n"
     )
     assert fix(source, "LL405", "LL403") == (
-        "from pydantic import field_validator, BaseModel\n\n"
+        "from pydantic import BaseModel, field_validator\n"
+        "\n"
         "class Item(BaseModel):\n"
-        "    name: str\n\n"
+        "    name: str\n"
+        "\n"
         "class Order(BaseModel):\n"
-        "    item: Item\n\n"
+        "    item: Item\n"
+        "\n"
         "    @field_validator('item', mode='before')\n"
         "    def load(cls, value: dict) -> Item:\n"
         "        return Item.model_validate(value)\n"
@@ -590,7 +605,7 @@ def test_ll406_basesettings_attribute_keeps_pydantic_import_while_used() -> None
     )
     unused = "import pydantic\n\nclass S(pydantic.BaseSettings):\n    x: int = 1\n"
     assert fix(unused, "LL406") == (
-        "import pydantic_settings\n\nclass S(pydantic_settings.BaseSettings):\n    x: int = 1\n"
+        "import pydantic_settings\n\n\nclass S(pydantic_settings.BaseSettings):\n    x: int = 1\n"
     )
 
 
@@ -645,7 +660,8 @@ def test_ll401_config_comments_and_blank_lines_keep_their_place() -> None:
         "    name: str\n"
     )
     assert fix(source, "LL401") == (
-        "from pydantic import ConfigDict, BaseModel\n\n"
+        "from pydantic import BaseModel, ConfigDict\n"
+        "\n"
         "class A(BaseModel):\n"
         "    model_config = ConfigDict(\n"
         "        title='A',\n"

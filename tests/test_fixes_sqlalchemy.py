@@ -64,7 +64,7 @@ def test_ll301_column_imports_added_once_and_column_kept_while_a_table_uses_it()
     )
     assert fix(source, "LL301") == (
         "from sqlalchemy import Column, ForeignKey, Integer, String, Table\n"
-        "from sqlalchemy.orm import Mapped, mapped_column, DeclarativeBase\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
         "class Base(DeclarativeBase):\n"
         "    pass\n"
         "tags = Table('tags', Base.metadata, Column('user_id', ForeignKey('users.id')))\n"
@@ -109,7 +109,7 @@ def test_ll301_noqa_line_is_left_alone() -> None:
     )
     assert fix(source, "LL301") == (
         "from sqlalchemy import Column, Integer, String\n"
-        "from sqlalchemy.orm import Mapped, mapped_column, DeclarativeBase\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
         "class Base(DeclarativeBase):\n"
         "    pass\n"
         "class User(Base):\n"
@@ -152,7 +152,7 @@ def test_ll301_types_and_nullability_inferred_from_the_column() -> None:
         head=head,
     )
     fixed = fix(source, "LL301")
-    assert "import decimal\nfrom typing import Any\n" in fixed
+    assert "import decimal\nimport enum\nfrom typing import Any\n" in fixed
     assert fixed.endswith(
         "    tenant: Mapped[int] = mapped_column(BigInteger)\n"
         "    code: Mapped[str] = mapped_column(Text)\n"
@@ -247,7 +247,7 @@ def test_ll301_datetime_import_follows_the_module_style() -> None:
         "    pass\n"
     )
     plain = fix(model(*columns, head=head), "LL301")
-    assert "\nimport datetime\n" in plain
+    assert plain.startswith("import datetime\n\nfrom sqlalchemy import")
     assert plain.endswith(
         "    created: Mapped[datetime.datetime | None] = mapped_column(DateTime)\n"
         "    born: Mapped[datetime.date] = mapped_column(Date, nullable=False)\n"
@@ -304,7 +304,7 @@ def test_ll301_and_ll302_together_reach_the_same_result() -> None:
     )
     expected = (
         "from sqlalchemy import Integer, String\n"
-        "from sqlalchemy.orm import Mapped, mapped_column, DeclarativeBase\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
         "class Base(DeclarativeBase):\n"
         "    pass\n"
         "class User(Base):\n"
@@ -412,8 +412,11 @@ def test_ll304_declarative_base_without_arguments() -> None:
     assert fix(source, "LL304") == (
         "from sqlalchemy.orm import DeclarativeBase\n"
         "\n"
+        "\n"
         "class Base(DeclarativeBase):  # the root\n"
         "    pass\n"
+        "\n"
+        "\n"
         "Base.query = None\n"
     )
 
@@ -458,8 +461,12 @@ def test_ll304_declarative_meta_in_the_module_makes_the_fix_unsafe() -> None:
     assert fix(source, "LL304") == source
     assert fix(source, "LL304", unsafe=True) == (
         "from sqlalchemy.orm import DeclarativeBase, DeclarativeMeta\n"
+        "\n"
+        "\n"
         "class Base(DeclarativeBase):\n"
         "    pass\n"
+        "\n"
+        "\n"
         "def is_model(value):\n"
         "    return isinstance(type(value), DeclarativeMeta)\n"
     )

@@ -435,12 +435,19 @@ def yaml_snippets(doc: Path = DOC) -> list[Any]:
 def test_docs_pre_commit_snippet_matches_the_hooks(tmp_path: Path, doc: Path) -> None:
     (config,) = [s for s in yaml_snippets(doc) if isinstance(s, dict) and "repos" in s]
     (repo,) = config["repos"]
-    hook_ids = {
-        hook["id"] for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    manifest = {
+        hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     }
-    assert repo["repo"] == "https://github.com/layerlint/layerlint"
-    assert repo["rev"] == f"v{__version__}"
-    assert {hook["id"] for hook in repo["hooks"]} <= hook_ids
+    if repo["repo"] == "local":
+        for hook in repo["hooks"]:
+            assert hook["entry"] == manifest[hook["id"]]["entry"]
+            assert hook["types"] == manifest[hook["id"]]["types"]
+    else:
+        # A remote hook's rev must exist in this repository's history (issue 12 item 11).
+        tags = run(["git", "tag", "--list"], REPO).stdout.split()
+        assert repo["rev"] in tags, f"rev {repo['rev']} is not a tag of this repository"
+        assert repo["rev"] == f"v{__version__}"
+        assert {hook["id"] for hook in repo["hooks"]} <= set(manifest)
     path = tmp_path / ".pre-commit-config.yaml"
     path.write_text(yaml.safe_dump(config))
     result = run([sys.executable, "-m", "pre_commit", "validate-config", str(path)], tmp_path)
@@ -454,7 +461,7 @@ def test_docs_github_actions_snippet_uploads_sarif(doc: Path) -> None:
     assert job["permissions"]["security-events"] == "write"
     steps = job["steps"]
     runs = [step["run"] for step in steps if "run" in step]
-    assert "layerlint check --format sarif -o layerlint.sarif" in runs
+    assert "layerlint check --output-format sarif -o layerlint.sarif" in runs
     (upload,) = [
         s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@")
     ]
@@ -469,7 +476,7 @@ def test_docs_console_commands_use_real_options(doc: Path) -> None:
     help_text = run([sys.executable, "-m", "layerlint.cli", "check", "--help"], REPO).stdout
     commands = [line for line in text.splitlines() if "layerlint check" in line]
     options = {o for line in commands for o in re.findall(r"(?<![\w-])--[a-z][a-z-]*", line)}
-    assert {"--format", "--write-baseline", "--baseline"} <= options
+    assert {"--output-format", "--write-baseline", "--baseline"} <= options
     for option in options:
         assert option in help_text, option
 
@@ -501,3 +508,16 @@ def test_pre_commit_never_runs_a_committed_cache_pickle(
     assert not marker.exists(), "pre-commit ran code from the checked repository"
     assert result.returncode == 1, result.stdout + result.stderr
     assert "LL104" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "doc", [*DOCS, pytest.param(REPO / "docs" / "output-formats.md", id="output-formats.md")]
+)
+def test_docs_install_layerlint_from_a_path_never_from_an_index(doc: Path) -> None:
+    """No release is published: installing by name would fetch nothing or someone else's."""
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if "pip install" not in line:
+            continue
+        command = re.split(r"&&|;|#", line.split("pip install", 1)[1])[0]
+        words = command.split()
+        assert "layerlint" not in words, line

@@ -29,7 +29,7 @@ def test_ll201_message_names_the_constant_and_skips_unknown_codes() -> None:
     }
     assert found(files, "LL201") == [("app/routes/users.py", 5)]
     assert messages(files, "LL201") == [
-        "bare status code `422`; use `status.HTTP_422_UNPROCESSABLE_ENTITY`"
+        "bare status code `422`; use `status.HTTP_422_UNPROCESSABLE_CONTENT`"
     ]
 
 

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from layerlint.collect import collect_with_fixes
 from layerlint.diagnostics import Diagnostic, Span
 from layerlint.file_context import FileInput
+from layerlint.import_edits import add_imports, settle_touched_imports, space_new_definitions
 from layerlint.rules.base import FileRule, Fix
 from layerlint.safe_paths import is_within
 from layerlint.suppression import is_suppressed
@@ -72,26 +73,36 @@ class _Replacer(cst.CSTTransformer):
         return self._replacements.get(id(original_node), updated_node)
 
 
-def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
-    """The module with every replacement made and the imports added or pruned."""
+def apply_fixes(
+    module: cst.Module,
+    fixes: Sequence[Fix],
+    first_party: Collection[str] = (),
+    prune_imports: bool = True,
+) -> cst.Module:
+    """The module with every replacement made and the imports added or pruned.
+
+    Imports land where isort/ruff ``I`` would put them and new top-level definitions get
+    their two blank lines, so ruff has nothing to say about a fixed file that it did not
+    say before (``first_party``: the project's top-level package names). Pruning imports
+    left unused needs a scope analysis of the whole module; ``prune_imports=False`` skips
+    it (previews of many single fixes).
+    """
     replacements: dict[int, cst.CSTNode | cst.RemovalSentinel] = {}
     for fix in fixes:
         for old, new in fix.replacements:
             replacements.setdefault(id(old), new)
     updated = module.visit(_Replacer(replacements))
+    updated = settle_touched_imports(module, updated, first_party)
     adds = {item for fix in fixes for item in fix.add_imports}
     removes = {item for fix in fixes for item in fix.remove_imports}
-    if adds:
-        context = CodemodContext()
-        for module_name, name in sorted(adds, key=lambda item: (item[0], item[1] or "")):
-            AddImportsVisitor.add_needed_import(context, module_name, name)
-        updated = AddImportsVisitor(context).transform_module(updated)
-    if removes:
+    if removes and prune_imports:
         context = CodemodContext()
         for module_name, name in sorted(removes, key=lambda item: (item[0], item[1] or "")):
             RemoveImportsVisitor.remove_unused_import(context, module_name, name)
         updated = RemoveImportsVisitor(context).transform_module(updated)
-    return updated
+    if adds:
+        updated = add_imports(updated, adds, first_party)
+    return space_new_definitions(module, updated)
 
 
 def _parses(source: bytes, path: str) -> str | None:
@@ -128,6 +139,11 @@ def _nodes_at(module: cst.Module, wanted: Sequence[SpanFix]) -> list[Fix]:
     return fixes
 
 
+def resolve_span_fixes(module: cst.Module, wanted: Sequence[SpanFix]) -> list[Fix]:
+    """Project rules' span-addressed fixes against ``module`` (also for previews)."""
+    return _nodes_at(module, wanted)
+
+
 def fix_source(
     info: FileInput,
     source: bytes,
@@ -137,6 +153,7 @@ def fix_source(
     per_file_ignores: Sequence[tuple[str, tuple[str, ...]]],
     unsafe: bool,
     project_fixes: Sequence[SpanFix] = (),
+    first_party: Collection[str] = (),
 ) -> FileFix:
     """Fix one file's source in rounds until no offered fix applies.
 
@@ -169,7 +186,7 @@ def fix_source(
             chosen.extend(fix for fix in _nodes_at(module, project_fixes) if fix.safe or unsafe)
         if not chosen:
             break
-        candidate = apply_fixes(module, chosen).bytes
+        candidate = apply_fixes(module, chosen, first_party).bytes
         if candidate == source:
             break
         problem = _parses(candidate, info.path)

@@ -87,7 +87,10 @@ def fingerprint_all(
     return result
 
 
-def render(fingerprinted: Sequence[tuple[Diagnostic, Fingerprint]]) -> str:
+def render(
+    fingerprinted: Sequence[tuple[Diagnostic, Fingerprint]],
+    kept: Sequence[Mapping[str, Any]] = (),
+) -> str:
     """The baseline document: versioned, sorted, one entry per fingerprint.
 
     The message is informational (for reviewers of the file); matching ignores it.
@@ -102,19 +105,48 @@ def render(fingerprinted: Sequence[tuple[Diagnostic, Fingerprint]]) -> str:
         }
         for diagnostic, fp in sorted(fingerprinted, key=lambda pair: pair[1])
     ]
+    if kept:
+        entries = sorted(
+            [*entries, *(dict(entry) for entry in kept)],
+            key=lambda e: (e["path"], e["code"], e["line_text"], e.get("occurrence", 0)),
+        )
     document = {"version": BASELINE_VERSION, "tool": "layerlint", "entries": entries}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_baseline(target: Path, diagnostics: Sequence[Diagnostic], root: Path) -> int:
-    """Write the diagnostics of a run (root-relative paths) as a baseline; return the count."""
+def write_baseline(
+    target: Path,
+    diagnostics: Sequence[Diagnostic],
+    root: Path,
+    in_scope: Callable[[Fingerprint], bool] | None = None,
+) -> int:
+    """Write the diagnostics of a run (root-relative paths) as a baseline; return the count.
+
+    With ``in_scope`` (a run over some files or rules only), the existing baseline's
+    entries this run could not have seen are kept: checking one file never forgets the
+    accepted findings of the others.
+    """
     fingerprinted = fingerprint_all(diagnostics, read_lines(root, (d.path for d in diagnostics)))
+    kept = _entries_outside(target, in_scope) if in_scope is not None else []
     writable_target(target, root, "baseline")
     try:
-        replace_file(target, render(fingerprinted).encode("utf-8"))
+        replace_file(target, render(fingerprinted, kept).encode("utf-8"))
     except OSError as error:
         raise UserError(f"{target}: cannot write baseline: {error.strerror or error}") from None
-    return len(fingerprinted)
+    return len(fingerprinted) + len(kept)
+
+
+def _entries_outside(target: Path, in_scope: Callable[[Fingerprint], bool]) -> list[dict[str, Any]]:
+    """The existing baseline's entries (as written) that this run did not cover."""
+    if not target.is_file():
+        return []
+    load_baseline(target, str(target))  # a broken file is an error, never overwritten
+    entries = json.loads(target.read_bytes().decode("utf-8"))["entries"]
+    return [
+        entry
+        for number, entry in enumerate(entries)
+        if not in_scope(_entry(entry, number, str(target)))
+    ]
 
 
 def load_baseline(path: Path, shown: str) -> frozenset[Fingerprint]:

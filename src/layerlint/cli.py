@@ -19,17 +19,14 @@ from layerlint import __version__
 from layerlint.errors import UserError
 
 if TYPE_CHECKING:
+    from layerlint.baseline import Fingerprint
     from layerlint.config import Config
     from layerlint.diagnostics import Diagnostic
     from layerlint.engine import RunOptions, RunResult
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-def _codes(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return tuple(code.strip().upper() for code in value.split(",") if code.strip())
+# ``layerlint.report.FORMATS``, spelled out so ``--help`` does not import the reporters.
+FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "text")
 
 
 def _fail(message: str) -> None:
@@ -37,38 +34,42 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="layerlint")
 def main() -> None:
     """Architecture checker and linter for FastAPI + SQLAlchemy 2.0 + Pydantic v2."""
 
 
-@main.command()
+@main.command(short_help="Check paths (default: the current directory) and report diagnostics.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
+    "--output-format",
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "sarif", "github", "junit"]),
-    default="text",
+    type=click.Choice(FORMATS),
+    default="full",
     show_default=True,
+    help="How to print diagnostics (--format is an alias; text = full).",
 )
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to FILE.",
+    help="Write the report (or the --diff) to FILE.",
 )
 @click.option(
     "--select",
-    help="Comma-separated codes or prefixes to enable (replaces the configured selection).",
+    multiple=True,
+    help="Codes or prefixes to enable, comma-separated or repeated (replaces the configured"
+    " selection).",
 )
-@click.option("--extend-select", help="Codes or prefixes to enable on top of the selection.")
-@click.option("--ignore", help="Codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Codes or prefixes to enable on top.")
+@click.option("--ignore", multiple=True, help="Codes or prefixes to disable (repeatable).")
 @click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this pyproject.toml.",
+    help="Use this pyproject.toml, layerlint.toml or .layerlint.toml.",
 )
 @click.option(
     "--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache."
@@ -85,24 +86,43 @@ def main() -> None:
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list what was fixed, per file.")
 @click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the current diagnostics to FILE as a baseline, then exit 0.",
+    help="Write the current diagnostics to FILE as a baseline, then exit 0 (with PATHS:"
+    " merged into the existing baseline).",
 )
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: LLxxx` to every finding's line.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are found.")
+@click.option(
+    "--statistics", is_flag=True, help="Print the number of diagnostics per rule instead."
+)
+@click.option(
+    "--stdin-filename",
+    help="With PATH `-`: check stdin as this file (editors); --fix prints the fixed text.",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=True,
+    show_default=True,
+    help="Skip files git ignores (.gitignore) unless named on the command line.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, no summary.")
 @click.option(
     "--verbose",
     "-v",
     is_flag=True,
-    help="Say on stderr which configuration and root were used and what was skipped.",
+    help="Say on stderr which configuration, root and layers were used, what was skipped,"
+    " cache hits and timings.",
 )
 def check(
     paths: tuple[Path, ...],
     output_format: str,
     output: Path | None,
-    select: str | None,
-    extend_select: str | None,
-    ignore: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
     config_file: Path | None,
     no_cache: bool,
     jobs: int | None,
@@ -111,15 +131,24 @@ def check(
     fix: bool,
     diff: bool,
     unsafe_fixes: bool,
+    show_fixes: bool,
+    add_noqa: bool,
+    exit_zero: bool,
+    statistics: bool,
+    stdin_filename: str | None,
+    respect_gitignore: bool,
+    quiet: bool,
     verbose: bool,
 ) -> None:
     """Check PATHS (default: the current directory) and report diagnostics."""
     from layerlint import notices
 
     notices.verbose = verbose
+    view = View(output_format, output, quiet, statistics, show_fixes, add_noqa)
     try:
+        stdin = _stdin_buffer(paths, stdin_filename)
         code = _check(
-            paths,
+            paths if stdin is None else (),
             output_format,
             output,
             _codes(select),
@@ -131,11 +160,61 @@ def check(
             baseline_file=baseline_file,
             write_baseline=write_baseline,
             fix_mode=FixMode(fix=fix, diff=diff, unsafe=unsafe_fixes),
+            view=view,
+            stdin=stdin,
+            respect_gitignore=respect_gitignore,
         )
     except UserError as error:
         _fail(str(error))
         return
-    sys.exit(code)
+    sys.exit(EXIT_OK if exit_zero and code == EXIT_FOUND else code)
+
+
+@dataclass(frozen=True)
+class View:
+    """How ``check`` shows its results (the options that do not change what is found)."""
+
+    output_format: str = "full"
+    output: Path | None = None
+    quiet: bool = False
+    statistics: bool = False
+    show_fixes: bool = False
+    add_noqa: bool = False
+
+
+@dataclass(frozen=True)
+class StdinBuffer:
+    """``--stdin-filename F -``: the text read from stdin standing in for file F."""
+
+    shown: str
+    path: Path
+    data: bytes
+
+
+def _stdin_buffer(paths: Sequence[Path], stdin_filename: str | None) -> StdinBuffer | None:
+    """Read stdin when PATHS is ``-`` (or empty with --stdin-filename), else None."""
+    reads_stdin = [str(p) for p in paths] == ["-"]
+    if stdin_filename is None:
+        if reads_stdin:
+            raise UserError("reading stdin (`-`) needs --stdin-filename to say which file it is")
+        return None
+    if paths and not reads_stdin:
+        raise UserError("--stdin-filename: give `-` as the only path")
+    path = (Path.cwd() / stdin_filename).resolve()
+    return StdinBuffer(stdin_filename, path, sys.stdin.buffer.read())
+
+
+def _codes(values: Sequence[str] | str | None) -> tuple[str, ...] | None:
+    """Comma-separated and repeated values, accumulated (``--select A --select B``)."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = (values,)
+    if not values:
+        return None
+    return tuple(
+        code.strip().upper() for value in values for code in value.split(",") if code.strip()
+    )
 
 
 def _check(
@@ -151,16 +230,20 @@ def _check(
     baseline_file: Path | None = None,
     write_baseline: Path | None = None,
     fix_mode: FixMode | None = None,
+    view: View | None = None,
+    stdin: StdinBuffer | None = None,
+    respect_gitignore: bool = True,
 ) -> int:
     from layerlint import notices
     from layerlint.engine import RunOptions
     from layerlint.report import ReportContext, get_reporter
     from layerlint.rules import all_rules
     from layerlint.selection import validate_codes
-    from layerlint.targets import group_by_project, resolve_targets
+    from layerlint.targets import group_by_project, resolve_targets, stdin_target
 
+    view = view or View(output_format, output)
     cwd = Path.cwd().resolve()
-    targets = resolve_targets(paths, cwd)
+    targets = [stdin_target(stdin.shown, stdin.path)] if stdin else resolve_targets(paths, cwd)
     for option, codes in (
         ("--select", select),
         ("--extend-select", extend_select),
@@ -177,6 +260,8 @@ def _check(
     diagnostics: list[Diagnostic] = []
     files_checked = internal_errors = excluded = 0
     any_fix = False
+    diffs: list[str] = []
+    fix_edits: dict[tuple[str, int, int, str], list[dict[str, object]]] = {}
     for project in projects:
         config = project.config
         notices.detail(f"project root: {config.root}")
@@ -184,6 +269,9 @@ def _check(
         for target in project.excluded_files():
             notices.warn_once(f"{target.shown}: excluded by the configuration; not checked")
             excluded += 1
+        overrides: tuple[tuple[str, bytes], ...] = ()
+        if stdin is not None:
+            overrides = ((stdin.path.relative_to(config.root).as_posix(), stdin.data),)
         options = RunOptions(
             select=select,
             extend_select=extend_select or (),
@@ -191,21 +279,25 @@ def _check(
             use_cache=not no_cache,
             jobs=jobs,
             only_paths=project.only_paths,
-            explicit=project.explicit_files,
+            explicit=tuple(p for p in project.explicit_files if stdin is None or p.is_file()),
+            overrides=overrides,
+            respect_gitignore=respect_gitignore,
         )
         if fix_mode is not None and fixing:
-            result, changed = _apply_fixes(config, options, fix_mode)
+            result, changed, shown_diff = _apply_fixes(config, options, fix_mode, view, stdin)
             any_fix = any_fix or changed
-            if fix_mode.diff:
+            diffs.append(shown_diff)
+            if fix_mode.diff or stdin is not None:
                 files_checked += result.files_checked
-                continue
+                internal_errors += result.internal_errors
+                if stdin is None:
+                    continue
         else:
             from layerlint.engine import run
 
-            result = run(config, options, progress=_progress_callback(output_format, output))
-        for relative, reason in result.skipped:
-            notices.detail(f"{relative}: skipped: {reason}")
-        notices.detail(f"{result.files_checked} files checked under {config.root}")
+            progress = None if view.quiet else _progress_callback(output_format, output)
+            result = run(config, options, progress=progress)
+        _say_verbose(result)
         files_checked += result.files_checked
         internal_errors += result.internal_errors
         if write_baseline is not None:
@@ -215,33 +307,109 @@ def _check(
                 result.diagnostics,
                 config.root,
                 internal_errors,
+                _baseline_scope(config, options),
             )
         from layerlint.baseline import filter_run
 
         kept = filter_run(result.diagnostics, config, options, baseline_file)
+        if view.add_noqa:
+            _add_noqa(config.root, kept, stdin)
+            continue
+        if view.output_format in ("json", "json-lines") and any(d.fixable for d in kept):
+            fix_edits.update(_fix_edits(config, options, kept, cwd, result))
         diagnostics.extend(_relative_to_cwd(d, config.root, cwd) for d in kept)
     if files_checked == 0 and excluded == 0:
         named = ", ".join(t.shown for t in targets)
         raise UserError(f"no Python files to check in: {named}")
     if fixing and fix_mode is not None and fix_mode.diff:
+        _emit("".join(diffs), view.output, projects[0].config.root)
         return EXIT_FOUND if any_fix else EXIT_OK
+    if view.add_noqa:
+        return EXIT_OK
     diagnostics.sort(key=lambda d: d.sort_key)
     context = ReportContext(
         tool_version=__version__,
         files_checked=files_checked,
         rules={code: rule.metadata() for code, rule in all_rules().items()},
-        source_lines=_source_lines(diagnostics, cwd),
+        source_lines=_source_lines(diagnostics, cwd, stdin),
         root_uri=cwd.as_uri() + "/",
-        color=output is None and output_format == "text" and _color_wanted(),
+        color=view.output is None
+        and view.output_format in ("full", "text", "concise")
+        and _color_wanted(),
+        quiet=view.quiet,
+        statistics=view.statistics,
+        fix_edits=fix_edits,
     )
-    text = get_reporter(output_format)(diagnostics, context)
-    if output is not None:
-        _write_report(cwd / output, text, projects[0].config.root)
+    text = get_reporter(view.output_format)(diagnostics, context)
+    if stdin is not None and fixing:
+        click.echo(text, nl=False, err=True)  # stdout carries the fixed buffer
     else:
-        click.echo(text, nl=False)
+        _emit(text, view.output, projects[0].config.root, context.color)
     if internal_errors:
         return EXIT_INTERNAL
     return EXIT_FOUND if diagnostics else EXIT_OK
+
+
+def _emit(text: str, output: Path | None, root: Path, color: bool = False) -> None:
+    """Print ``text``, or write it to ``--output``.
+
+    ``color``: keep ANSI styles, which click strips on a pipe (``FORCE_COLOR``).
+    """
+    if output is not None:
+        _write_report(Path.cwd() / output, text, root)
+    else:
+        click.echo(text, nl=False, color=True if color else None)
+
+
+def _say_verbose(result: RunResult) -> None:
+    """``--verbose``: what was skipped, the layers found, cache hits and timings."""
+    from layerlint import notices
+
+    if not notices.verbose:
+        return
+    for relative, reason in result.skipped:
+        notices.detail(f"{relative}: skipped: {reason}")
+    layers = ", ".join(f"{name} ({count})" for name, count in sorted(result.layer_counts.items()))
+    notices.detail(f"layers found: {layers or 'none'}")
+    notices.detail(f"{result.files_checked} files checked under {result.root}")
+    hits = int(result.stats.get("cache hits", 0))
+    notices.detail(f"cache hits: {hits} of {len(result.inputs)} files")
+    for stage in ("discovery", "analysis"):
+        seconds = result.stats.get(f"{stage} seconds")
+        if seconds is not None:
+            notices.detail(f"{stage}: {seconds:.2f} s")
+
+
+def _baseline_scope(config: Config, options: RunOptions) -> Callable[[Fingerprint], bool] | None:
+    """A run over some paths only merges into the baseline (None: the whole project)."""
+    from layerlint.baseline import run_scope
+
+    if options.only_paths is None:
+        return None
+    return run_scope(config, options)
+
+
+def _add_noqa(root: Path, diagnostics: Sequence[Diagnostic], stdin: StdinBuffer | None) -> None:
+    from layerlint.add_noqa import add_noqa
+
+    if stdin is not None:
+        raise UserError("--add-noqa cannot edit stdin")
+    added, files = add_noqa(root, diagnostics)
+    click.echo(f"Added {added} noqa directives to {files} files.", err=True)
+
+
+def _fix_edits(
+    config: Config, options: RunOptions, kept: Sequence[Diagnostic], cwd: Path, result: RunResult
+) -> dict[tuple[str, int, int, str], list[dict[str, object]]]:
+    """Each fixable diagnostic's edits, keyed as the reported (cwd-relative) diagnostic."""
+    from layerlint.fix_preview import preview_edits
+    from layerlint.report import fix_key
+
+    edits = preview_edits(config, options, kept, result.inputs, result.project)
+    return {
+        fix_key(_relative_to_cwd(diagnostic, config.root, cwd)): found
+        for diagnostic, found in edits
+    }
 
 
 @dataclass(frozen=True)
@@ -253,28 +421,39 @@ class FixMode:
     unsafe: bool = False
 
 
-def _apply_fixes(config: Config, options: RunOptions, mode: FixMode) -> tuple[RunResult, bool]:
-    """Fix (or diff) one project and say how many diagnostics were fixed.
+def _apply_fixes(
+    config: Config,
+    options: RunOptions,
+    mode: FixMode,
+    view: View | None = None,
+    stdin: StdinBuffer | None = None,
+) -> tuple[RunResult, bool, str]:
+    """Fix (or diff) one project: the run after fixing, whether anything changed, the diff.
 
-    Returns the run after fixing (before, with ``--diff``) and whether anything changed.
+    With ``--diff`` the run is the one before fixing. With stdin nothing is written: the
+    fixed buffer goes to stdout, as editors expect.
     """
     from layerlint.fix_run import autofix
 
-    report = autofix(config, options, unsafe=mode.unsafe, write=mode.fix)
+    report = autofix(config, options, unsafe=mode.unsafe, write=mode.fix and stdin is None)
     changed = [f for f in report.files if f.changed]
     for problem in report.problems:
         click.echo(f"layerlint: {problem.path}: {problem.problem}", err=True)
-    if mode.diff:
-        for outcome in changed:
-            click.echo(outcome.unified_diff(), nl=False)
-        verb = "Would fix"
-    else:
-        verb = "Fixed"
+    shown_diff = "".join(outcome.unified_diff() for outcome in changed) if mode.diff else ""
+    if stdin is not None and not mode.diff:
+        fixed = next((f.after for f in changed), stdin.data)
+        sys.stdout.buffer.write(fixed)
+        sys.stdout.flush()
+    verb = "Would fix" if mode.diff else "Fixed"
     assert report.after is not None
     remaining = len(report.after.diagnostics) if mode.fix else None
     tail = f" ({remaining} remaining)" if remaining is not None else ""
-    click.echo(f"{verb} {report.fixed} diagnostics in {len(changed)} files{tail}.", err=True)
-    return report.after, bool(changed)
+    if view is None or not view.quiet:
+        click.echo(f"{verb} {report.fixed} diagnostics in {len(changed)} files{tail}.", err=True)
+    if view is not None and view.show_fixes and mode.fix:
+        for line in report.fixed_by_file():
+            click.echo(line, err=True)
+    return report.after, bool(changed), shown_diff
 
 
 def _write_baseline(
@@ -283,12 +462,17 @@ def _write_baseline(
     diagnostics: Sequence[Diagnostic],
     root: Path,
     internal_errors: int,
+    in_scope: Callable[[Fingerprint], bool] | None = None,
 ) -> int:
-    """Write the baseline; exit 0, or 3 if a rule crashed (the baseline would be partial)."""
+    """Write the baseline; exit 0, or 3 if a rule crashed (the baseline would be partial).
+
+    ``in_scope``: the run covered some paths only; entries outside them are kept.
+    """
     from layerlint.baseline import write_baseline
 
-    count = write_baseline(target, diagnostics, root)
-    click.echo(f"layerlint: wrote {count} baseline entries to {shown}", err=True)
+    count = write_baseline(target, diagnostics, root, in_scope)
+    merged = " (merged: entries for other paths kept)" if in_scope is not None else ""
+    click.echo(f"layerlint: wrote {count} baseline entries to {shown}{merged}", err=True)
     return EXIT_INTERNAL if internal_errors else EXIT_OK
 
 
@@ -307,10 +491,16 @@ def _relative_to_cwd(diagnostic: Diagnostic, root: Path, cwd: Path) -> Diagnosti
     return replace(diagnostic, path=shown)
 
 
-def _source_lines(diagnostics: Sequence[Diagnostic], cwd: Path) -> dict[str, list[str]]:
+def _source_lines(
+    diagnostics: Sequence[Diagnostic], cwd: Path, stdin: StdinBuffer | None = None
+) -> dict[str, list[str]]:
     lines: dict[str, list[str]] = {}
+    buffer_path = os.path.relpath(stdin.path, cwd).replace(os.sep, "/") if stdin else None
     for diagnostic in diagnostics:
         if diagnostic.path in lines:
+            continue
+        if stdin is not None and diagnostic.path == buffer_path:
+            lines[diagnostic.path] = stdin.data.decode("utf-8", errors="replace").splitlines()
             continue
         try:
             data = (cwd / diagnostic.path).read_bytes()
@@ -322,20 +512,24 @@ def _source_lines(diagnostics: Sequence[Diagnostic], cwd: Path) -> dict[str, lis
 
 
 def _color_wanted() -> bool:
+    """``NO_COLOR`` and ``TERM=dumb`` turn colour off; ``FORCE_COLOR`` forces it on a pipe."""
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
+    if os.environ.get("TERM") == "dumb":
+        return False
     return sys.stdout.isatty()
 
 
 def _progress_callback(
     output_format: str, output: Path | None
 ) -> Callable[[int, int], None] | None:
-    if not sys.stderr.isatty() or os.environ.get("CI"):
-        return None
-    from layerlint.progress import ProgressBar
+    """A bar on a terminal; elsewhere one line before a long run (never in CI logs twice)."""
+    from layerlint.progress import ProgressBar, QuietNotice
 
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return QuietNotice()
     return ProgressBar()
 
 
@@ -349,7 +543,7 @@ def _write_report(path: Path, text: str, root: Path) -> None:
         raise UserError(f"{path}: cannot write report: {error.strerror or error}") from None
 
 
-@main.command()
+@main.command(short_help="List every rule: code, name, default, fix, summary.")
 @click.option(
     "--format",
     "output_format",
@@ -364,7 +558,7 @@ def rules(output_format: str) -> None:
     click.echo(rules_table(markdown=output_format == "markdown"))
 
 
-@main.command()
+@main.command(short_help="Explain a rule: rationale, examples, options.")
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain a rule: rationale, examples, options."""
@@ -378,7 +572,7 @@ def explain(code: str) -> None:
     click.echo(explain_rule(rule))
 
 
-@main.command()
+@main.command(short_help="Show the layers and the import edges between them.")
 @click.argument(
     "path", required=False, type=click.Path(exists=True, path_type=Path), default=Path(".")
 )
@@ -407,7 +601,7 @@ def graph(path: Path, output_format: str, config_file: Path | None, no_cache: bo
     click.echo(render_layer_graph(result.project, output_format))
 
 
-@main.command()
+@main.command(short_help="List each module with its layer and the evidence for it.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -443,7 +637,7 @@ def _under(relative: str, wanted: str) -> bool:
     return wanted in ("", ".") or relative == wanted or relative.startswith(wanted + "/")
 
 
-@main.command()
+@main.command(short_help="Write a commented [tool.layerlint] block into pyproject.toml.")
 @click.option(
     "--path",
     "directory",

@@ -90,6 +90,7 @@ def collect_with_fixes(
             span=spans.get(id(node), UNKNOWN_SPAN),
             layer=info.layer,
             fixable=fix is not None,
+            unsafe_fix=fix is not None and not fix.safe,
         )
         diagnostics.append(diagnostic)
         if fix is not None:

@@ -31,7 +31,7 @@ LIST_KEYS = (
     "extend-exclude",
 )
 TABLE_KEYS = ("per-file-ignores", "layers", "contract", "rules")
-STRING_KEYS = ("baseline", "cache-dir")
+STRING_KEYS = ("baseline", "cache-dir", "extend")
 # The major version of a framework the project uses, when detection from its
 # requirements is wrong or impossible (see declared_versions.py).
 VERSION_KEYS = ("pydantic-version", "sqlalchemy-version")
@@ -75,13 +75,22 @@ class Config:
         return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
+# Looked for in this order in each folder, as ruff looks for .ruff.toml, ruff.toml,
+# pyproject.toml. The first two hold the settings at top level.
+CONFIG_NAMES = (".layerlint.toml", "layerlint.toml", "pyproject.toml")
+# Keys whose values add up along an ``extend`` chain instead of replacing each other.
+_ADDITIVE_KEYS = ("extend-select", "extend-ignore", "extend-exclude")
+_MERGED_TABLES = ("per-file-ignores", "layers", "rules")
+
+
 def find_config_file(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above ``start``."""
+    """The nearest .layerlint.toml, layerlint.toml or pyproject.toml at or above ``start``."""
     current = start if start.is_dir() else start.parent
     for directory in (current, *current.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
     return None
 
 
@@ -95,7 +104,43 @@ def load_config(start: Path, explicit: Path | None = None, root: Path | None = N
     if path is None:
         return Config(root=root or (start if start.is_dir() else start.parent).resolve())
     table = _read_table(path, required=explicit is not None and path.name != "pyproject.toml")
+    table = _with_extended(table, path, (path.resolve(),))
     return parse_config(table, root or path.parent.resolve(), path)
+
+
+def _with_extended(
+    table: Mapping[str, Any], path: Path, seen: tuple[Path, ...]
+) -> Mapping[str, Any]:
+    """``extend = "../shared.toml"``: the shared settings, overridden by this file's.
+
+    As ruff's ``extend``: the path is relative to the file naming it; chains are followed;
+    ``extend-*`` lists add up and rule/layer tables merge key by key.
+    """
+    target = table.get("extend")
+    if target is None:
+        return table
+    shown = str(path)
+    if not isinstance(target, str) or not target.strip():
+        raise ConfigError(shown, "extend", "expected the path of a configuration file")
+    base_path = (path.parent / target).resolve()
+    if base_path in seen:
+        raise ConfigError(shown, "extend", f"{target!r} extends itself (a cycle)")
+    if not base_path.is_file():
+        raise ConfigError(shown, "extend", f"{target!r}: no such file")
+    base = _with_extended(_read_table(base_path, required=True), base_path, (*seen, base_path))
+    merged = {key: value for key, value in base.items() if key != "extend"}
+    for key, value in table.items():
+        if key == "extend":
+            continue
+        if key in _ADDITIVE_KEYS and isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = [*merged[key], *value]
+        elif (
+            key in _MERGED_TABLES and isinstance(value, dict) and isinstance(merged.get(key), dict)
+        ):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
 
 
 def _read_table(path: Path, required: bool) -> Mapping[str, Any]:

@@ -58,6 +58,15 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     layer: str | None = None
     fixable: bool = False
+    # The fix may change behaviour: applied only with ``--unsafe-fixes``.
+    unsafe_fix: bool = False
+
+    @property
+    def applicability(self) -> str | None:
+        """``safe``, ``unsafe`` or None (no fix), as ruff's JSON names it."""
+        if not self.fixable:
+            return None
+        return "unsafe" if self.unsafe_fix else "safe"
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from layerlint.conventions import convention
 from layerlint.rules import all_rules
 from layerlint.rules.base import Rule
+
+
+def fix_label(rule: type[Rule]) -> str:
+    """``fix``, ``fix where certain``, with ``(some unsafe)`` when a fix may change behaviour."""
+    label: str = rule.fixable.value
+    return f"{label} (some unsafe)" if rule.unsafe_fixes else label
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: a ``|`` inside it (``X | None``) would split the row."""
+    return text.replace("|", "\\|")
 
 
 def rules_table(markdown: bool = False) -> str:
     """One row per rule. The README's table is this output with ``markdown=True``."""
     rows = [
-        (rule.code, rule.name, rule.default.value, rule.fixable.value, rule.summary())
+        (rule.code, rule.name, rule.default.value, fix_label(rule), rule.summary())
         for rule in all_rules().values()
     ]
     if markdown:
         lines = ["| code | name | default | fix | what it flags |", "|---|---|---|---|---|"]
-        lines += [f"| {c} | `{n}` | {d} | {f} | {s} |" for c, n, d, f, s in rows]
+        lines += [f"| {c} | `{n}` | {d} | {f} | {_cell(s)} |" for c, n, d, f, s in rows]
         return "\n".join(lines)
     width = max(len(r[1]) for r in rows)
-    return "\n".join(f"{c}  {n:<{width}}  {d:<6}  {f:<17}  {s}" for c, n, d, f, s in rows)
+    return "\n".join(f"{c}  {n:<{width}}  {d:<6}  {f:<29}  {s}" for c, n, d, f, s in rows)
 
 
 def explain_rule(rule: type[Rule]) -> str:
@@ -29,8 +41,8 @@ def explain_rule(rule: type[Rule]) -> str:
         "",
         f"Message:  {rule.message}",
         f"Default:  {rule.default.value}",
-        f"Fix:      {rule.fixable.value}",
-        f"Source:   {rule.seed}",
+        f"Fix:      {fix_label(rule)}",
+        f"Based on: {convention(rule.code)}",
     ]
     if rule.options_spec:
         parts += ["", f"Options ([tool.layerlint.rules.{rule.code}]):"]
@@ -67,11 +79,11 @@ def rules_page() -> str:
             "",
             f"## {rule.code}",
             "",
-            f"**`{rule.name}`** · default: {rule.default.value} · fix: {rule.fixable.value}",
+            f"**`{rule.name}`** · default: {rule.default.value} · fix: {fix_label(rule)}",
             "",
         ]
         parts.append(rule.documentation())
-        parts += ["", f"Message: {rule.message}", "", f"Source: {rule.seed}"]
+        parts += ["", f"Message: {rule.message}", "", f"Based on: {convention(rule.code)}"]
         if rule.options_spec:
             parts += ["", f"Options (`[tool.layerlint.rules.{rule.code}]`):", ""]
             for option in rule.options_spec:

@@ -7,6 +7,8 @@ relative to the project root) that the CLI, the flake8 plugin and tests all cons
 from __future__ import annotations
 
 import os
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -60,6 +62,8 @@ class RunOptions:
     explicit: tuple[Path, ...] = ()
     # Unsaved text standing in for files on disk (editors, flake8 on stdin), by path.
     overrides: tuple[tuple[str, bytes], ...] = ()
+    # Leave out files git ignores (``.gitignore``), as ruff does; named files stay in.
+    respect_gitignore: bool = False
 
 
 @dataclass
@@ -78,6 +82,9 @@ class RunResult:
     )
     # Paths discovery left out, with the reason (links out of the project, virtualenvs).
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # For ``--verbose``: files per layer, cache hits and seconds per stage.
+    layer_counts: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, float] = field(default_factory=dict)
 
     @property
     def internal_errors(self) -> int:
@@ -159,8 +166,12 @@ def collect_all(
     use_cache: bool,
     jobs: int | None,
     progress: Callable[[int, int], None] | None = None,
+    stats: dict[str, float] | None = None,
 ) -> list[ModuleFacts]:
-    """Facts for every file: from the cache when unchanged, else parsed in parallel."""
+    """Facts for every file: from the cache when unchanged, else parsed in parallel.
+
+    ``stats`` receives the number of cache hits (for ``--verbose``).
+    """
     cache_dir = cache_folder(config.root, config.cache_dir) if use_cache else None
     cache = FactsCache.load(cache_dir, config.analysis_hash(), cache_key(config.root))
     results: dict[str, ModuleFacts] = {}
@@ -175,6 +186,10 @@ def collect_all(
             results[info.path] = cached
         else:
             pending.append((info, state.data, config, state.cache_digest))
+    if stats is not None:
+        stats["cache hits"] = len(states) - len(pending)
+    if progress and pending:
+        progress(0, len(pending))
     for facts, digest, pickled in _run_collect(pending, jobs, progress):
         results[facts.path] = facts
         cache.put(facts.path, digest, facts, pickled)
@@ -311,9 +326,10 @@ def analyse(
     enabled: frozenset[str],
     progress: Callable[[int, int], None] | None,
     fix_sink: FixSink | None = None,
+    stats: dict[str, float] | None = None,
 ) -> tuple[RawResults, Project]:
     """The expensive part: facts for every file, the project graph, the project rules."""
-    facts = collect_all(states, config, options.use_cache, options.jobs, progress)
+    facts = collect_all(states, config, options.use_cache, options.jobs, progress, stats)
     layers = {state.info.module: state.info.layer for state in states}
     project = Project(facts, layers, Contract.build(config.contract, layers.values()))
     active = [r(config.options_for(r.code)) for r in project_rules() if r.code in enabled]
@@ -332,9 +348,14 @@ def run(
 ) -> RunResult:
     """Analyse the whole project under ``config.root``; report the selected paths."""
     skipped: list[tuple[str, str]] = []
+    stats: dict[str, float] = {}
+    started = time.perf_counter()
     files = discover(config.root, config.src, config.exclude, options.explicit, skipped)
+    if options.respect_gitignore:
+        files = _without_ignored(files, config.root, options.explicit, skipped)
     files.extend(_unsaved_files(config, options, {f.relative for f in files}))
     states = read_files(files, config.layers, dict(options.overrides))
+    stats["discovery seconds"] = time.perf_counter() - started
     enabled = _enabled_codes(config, options)
     cache_dir = cache_folder(config.root, config.cache_dir) if options.use_cache else None
     secret = cache_key(config.root) if cache_dir is not None else b""
@@ -346,15 +367,20 @@ def run(
     )
     raw: RawResults | None = None
     project: Project | None = None
+    started = time.perf_counter()
     if cache_dir is not None and not need_project and fix_sink is None:
         stored = read_pickle(cache_dir / RESULTS_FILE, secret)
         if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
             raw = stored[1] if isinstance(stored[1], RawResults) else None
+            stats["cache hits"] = len(states) if raw is not None else 0
     if raw is None:
-        raw, project = analyse(states, config, options, enabled, progress, fix_sink)
+        raw, project = analyse(states, config, options, enabled, progress, fix_sink, stats)
         if cache_dir is not None:
             write_pickle(cache_dir, RESULTS_FILE, (key, raw), secret)
+    stats["analysis seconds"] = time.perf_counter() - started
     diagnostics = report_diagnostics(raw, config, options, enabled)
+    if UNUSED_SUPPRESSION in enabled and raw.suppressions:
+        diagnostics = _judge_comments(diagnostics, raw, states, config, options, enabled)
     reported_files = [s for s in states if _reported(s.info.path, options.only_paths)]
     return RunResult(
         diagnostics=diagnostics,
@@ -365,7 +391,47 @@ def run(
         inputs={state.info.path: state.info for state in states},
         suppressions=raw.suppressions,
         skipped=skipped,
+        layer_counts=dict(Counter(s.info.layer or "(none)" for s in states)),
+        stats=stats,
     )
+
+
+def _without_ignored(
+    files: list[SourceFile], root: Path, explicit: Sequence[Path], skipped: list[tuple[str, str]]
+) -> list[SourceFile]:
+    """Drop the files git ignores; files named on the command line are always kept."""
+    from layerlint.gitignore import ignored_paths
+
+    named = {path.resolve() for path in explicit}
+    ignored = ignored_paths(root, [f.relative for f in files if f.path.resolve() not in named])
+    for relative in sorted(ignored):
+        skipped.append((relative, "ignored by git (.gitignore); --no-respect-gitignore checks it"))
+    return [f for f in files if f.relative not in ignored]
+
+
+def _judge_comments(
+    diagnostics: list[Diagnostic],
+    raw: RawResults,
+    states: Sequence[FileState],
+    config: Config,
+    options: RunOptions,
+    enabled: frozenset[str],
+) -> list[Diagnostic]:
+    """LL002 on the comment: also unknown codes and a bare ignore that hides nothing."""
+    from layerlint.suppression_comments import extra_findings, on_the_comment
+
+    texts = {
+        s.info.path: s.data.decode("utf-8", errors="replace")
+        for s in states
+        if s.data is not None and s.info.path in raw.suppressions
+    }
+    selected = {(d.path, d.span.line) for d in raw.diagnostics if d.code in enabled}
+    known = {*all_rules(), INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE}
+    extra = extra_findings(texts, selected, known, judge_bare=options.select is None)
+    extra = apply_per_file_ignores(extra, config.per_file_ignores)
+    kept = [on_the_comment(d, texts) if d.code == UNUSED_SUPPRESSION else d for d in diagnostics]
+    kept.extend(d for d in extra if _reported(d.path, options.only_paths))
+    return sorted(kept, key=lambda d: d.sort_key)
 
 
 def _unsaved_files(config: Config, options: RunOptions, known: set[str]) -> list[SourceFile]:

@@ -7,6 +7,7 @@ Only diagnostics the run would report are fixed (selection, ``# noqa``,
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +24,22 @@ class AutofixReport:
 
     files: list[FileFix] = field(default_factory=list)
     after: RunResult | None = None
+    before: RunResult | None = None
+
+    def fixed_by_file(self) -> list[str]:
+        """``--show-fixes``: per changed file, how many diagnostics of each rule went away."""
+        if self.before is None or self.after is None:
+            return []
+        lines: list[str] = []
+        for outcome in self.files:
+            if not outcome.changed:
+                continue
+            gone = Counter(
+                d.code for d in self.before.diagnostics if d.path == outcome.path and d.fixable
+            ) - Counter(d.code for d in self.after.diagnostics if d.path == outcome.path)
+            lines.append(f"{outcome.path}:")
+            lines.extend(f"    {count} x {code}" for code, count in sorted(gone.items()))
+        return lines
 
     @property
     def fixed(self) -> int:
@@ -44,6 +61,7 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
                 (diagnostic.code, diagnostic.span.line, diagnostic.span.column)
             )
     rules = build_file_rules(config)
+    first_party = {info.module.split(".", 1)[0] for info in before.inputs.values() if info.module}
     report = AutofixReport()
     written: set[Path] = set()  # a file reached through a link inside the project too
     for path in sorted(reported):
@@ -53,8 +71,9 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
         absolute = config.root / path
         if absolute.resolve() in written:
             continue
+        override = dict(options.overrides).get(path)
         try:
-            source = read_project_file(absolute, config.root)
+            source = override if override is not None else read_project_file(absolute, config.root)
         except OSError:
             continue
         wanted = reported[path]
@@ -74,6 +93,7 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
             config.per_file_ignores,
             unsafe,
             project_fixes,
+            first_party,
         )
         if write and outcome.changed:
             problem = write_fixed(absolute, config.root, source, outcome.after)
@@ -81,5 +101,14 @@ def autofix(config: Config, options: RunOptions, unsafe: bool, write: bool) -> A
             if problem is not None:
                 outcome = replace(outcome, after=outcome.before, fixed=0, problem=problem)
         report.files.append(outcome)
-    report.after = run(config, options) if write else before
+    report.before = before
+    if write:
+        report.after = run(config, options)
+    elif options.overrides:
+        # An editor's buffer: report what remains in the fixed text, which is not written.
+        fixed = {f.path: f.after for f in report.files}
+        overrides = tuple((path, fixed.get(path, data)) for path, data in options.overrides)
+        report.after = run(config, replace(options, overrides=overrides))
+    else:
+        report.after = before
     return report

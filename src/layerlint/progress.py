@@ -26,3 +26,21 @@ class ProgressBar:
         if done >= total:
             sys.stderr.write("\r" + " " * (width + 40) + "\r")
         sys.stderr.flush()
+
+
+class QuietNotice:
+    """When stderr is not a terminal: one line before a long run, so it does not look hung.
+
+    A long run is one with at least ``threshold`` files to parse (a warm cache parses few).
+    """
+
+    def __init__(self, threshold: int = 200) -> None:
+        self._threshold = threshold
+        self._said = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._said or total < self._threshold:
+            return
+        self._said = True
+        sys.stderr.write(f"layerlint: analysing {total} files...\n")
+        sys.stderr.flush()

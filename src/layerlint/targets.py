@@ -72,6 +72,13 @@ def resolve_targets(paths: Sequence[Path], cwd: Path) -> list[Target]:
     return targets
 
 
+def stdin_target(shown: str, path: Path) -> Target:
+    """The file an editor's buffer stands in for; it need not exist on disk yet."""
+    if not path.parent.is_dir():
+        raise UserError(f"--stdin-filename {shown}: no such folder {path.parent}")
+    return Target(shown, path)
+
+
 def _folder(path: Path) -> Path:
     return path if path.is_dir() else path.parent
 

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING
@@ -120,16 +120,18 @@ def collect_in_workers(
     config = work[0][2]
     # Interleaved chunks balance big and small files; a few chunks per worker keeps the
     # progress bar moving without paying per-file inter-process overhead.
-    chunk_count = min(len(work), workers * 4)
+    # Chunks of about 16 files move it every second or so even on a cold, large run.
+    chunk_count = min(len(work), max(workers * 4, len(work) // 16))
     chunks = [list(range(i, len(work), chunk_count)) for i in range(chunk_count)]
     done = 0
     unfinished: list[int] = []
     with _pool(workers) as pool:
-        futures = [
-            pool.submit(_collect_chunk, (config, [(work[i][0], work[i][1]) for i in chunk]))
+        futures = {
+            pool.submit(_collect_chunk, (config, [(work[i][0], work[i][1]) for i in chunk])): chunk
             for chunk in chunks
-        ]
-        for chunk, future in zip(chunks, futures, strict=True):
+        }
+        for future in as_completed(futures):
+            chunk = futures[future]
             results = _result(future)
             if results is None:
                 unfinished.extend(chunk)

@@ -21,21 +21,40 @@ class ReportContext:
     # Absolute path of the directory diagnostics' paths are relative to (SARIF's srcroot).
     root_uri: str = ""
     color: bool = False
+    # ``-q``: the diagnostics only, no summary lines.
+    quiet: bool = False
+    # ``--statistics``: a per-rule count table instead of the diagnostics.
+    statistics: bool = False
+    # Edits of each diagnostic's fix, by ``fix_key`` (JSON formats only).
+    fix_edits: Mapping[tuple[str, int, int, str], Sequence[Mapping[str, object]]] = field(
+        default_factory=dict
+    )
+
+
+def fix_key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+    """How ``ReportContext.fix_edits`` finds a diagnostic's edits."""
+    return (diagnostic.path, diagnostic.span.line, diagnostic.span.column, diagnostic.code)
 
 
 Reporter = Callable[[Sequence[Diagnostic], ReportContext], str]
 
 
 def get_reporter(name: str) -> Reporter:
-    """The reporter for a ``--format`` value; imported lazily to keep start-up fast."""
-    if name == "text":
+    """The reporter for an ``--output-format`` value; imported lazily for a fast start."""
+    if name in ("full", "text"):
         from layerlint.report.text import render
+    elif name == "concise":
+        from layerlint.report.text import render_concise as render
     elif name == "json":
         from layerlint.report.json_report import render
+    elif name == "json-lines":
+        from layerlint.report.json_report import render_lines as render
     elif name == "sarif":
         from layerlint.report.sarif import render
     elif name == "github":
         from layerlint.report.github import render
+    elif name == "gitlab":
+        from layerlint.report.gitlab import render
     elif name == "junit":
         from layerlint.report.junit import render
     else:
@@ -43,4 +62,5 @@ def get_reporter(name: str) -> Reporter:
     return render
 
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+# ``text`` is the old name of ``full`` and stays accepted.
+FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "text")

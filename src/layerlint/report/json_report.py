@@ -12,12 +12,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layerlint.diagnostics import Diagnostic
-from layerlint.report import ReportContext
+from layerlint.report import ReportContext, fix_key
 from layerlint.rule_metadata import RuleMetadata
 
 # Bump only on incompatible changes (a field removed, renamed or retyped).
 SCHEMA_VERSION = 1
 INTERNAL_ERROR_NAME = "internal-error"
+RULES_DOC_URI = "https://github.com/layerlint/layerlint/blob/main/docs/rules.md"
+
+
+def rule_url(code: str, rules: Mapping[str, RuleMetadata]) -> str | None:
+    """Where the rule is documented (docs/rules.md's anchor); None for internal errors."""
+    return f"{RULES_DOC_URI}#{code.lower()}" if code in rules else None
 
 
 def rule_name(code: str, rules: Mapping[str, RuleMetadata]) -> str:
@@ -45,7 +51,21 @@ def _diagnostic_record(diagnostic: Diagnostic, context: ReportContext) -> dict[s
         "severity": diagnostic.severity.value,
         "layer": diagnostic.layer,
         "fixable": diagnostic.fixable,
+        "fix": _fix_record(diagnostic, context),
+        "url": rule_url(diagnostic.code, context.rules),
     }
+
+
+def _fix_record(diagnostic: Diagnostic, context: ReportContext) -> dict[str, Any] | None:
+    """``{applicability, edits}`` as ruff writes it; edits are whole-line replacements.
+
+    ``edits`` is None when no preview was computed (a long run's preview budget ran out).
+    """
+    if diagnostic.applicability is None:
+        return None
+    edits = context.fix_edits.get(fix_key(diagnostic))
+    listed = [dict(e) for e in edits] if edits is not None else None
+    return {"applicability": diagnostic.applicability, "edits": listed}
 
 
 def _summary(ordered: Sequence[Diagnostic], context: ReportContext) -> dict[str, Any]:
@@ -68,3 +88,10 @@ def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
     }
     # ASCII-only output survives any encoding the CLI or a CI log writes it with.
     return json.dumps(document, indent=2) + "\n"
+
+
+def render_lines(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
+    """``json-lines``: one diagnostic record per line, nothing else (streams and ``jq``)."""
+    return "".join(
+        json.dumps(_diagnostic_record(d, context)) + "\n" for d in sorted_diagnostics(diagnostics)
+    )

@@ -58,12 +58,22 @@ def _markdown(documentation: str) -> str:
     return documentation.replace("``", "`")
 
 
+def _what_it_does(rule: RuleMetadata) -> str:
+    """The rule doc's "What it does" paragraph, plain text; the title when there is none."""
+    for paragraph in rule.documentation.split("\n\n"):
+        if paragraph.startswith("**What it does:**"):
+            text = paragraph.removeprefix("**What it does:**").strip()
+            return " ".join(text.replace("``", "").split())
+    return rule.summary.replace("``", "")
+
+
 def _known_rule_descriptor(rule: RuleMetadata) -> dict[str, Any]:
+    """Static texts only: the title, the doc's description, the doc itself and its URL."""
     documentation = rule.documentation or rule.summary
     help_uri = f"{RULES_DOC_URI}#{rule.code.lower()}"
     return {
-        "shortDescription": {"text": rule.message},
-        "fullDescription": {"text": rule.summary},
+        "shortDescription": {"text": rule.summary.replace("``", "")},
+        "fullDescription": {"text": _what_it_does(rule)},
         "help": {
             "text": documentation,
             "markdown": f"{_markdown(documentation)}\n\n[Rule documentation]({help_uri})",

@@ -62,12 +62,18 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+FIX_MARK = "[*]"
+
+
 def _header(diagnostic: Diagnostic) -> Text:
+    """``path:line:col: CODE [*] message``; ``[*]``: ``--fix`` fixes it (as in ruff)."""
     span = diagnostic.span
+    mark = f" {FIX_MARK}" if diagnostic.applicability == "safe" else ""
     return Text.assemble(
         (_visible(diagnostic.path), "bold"),
         f":{span.line}:{span.column}: ",
         (_visible(diagnostic.code), _CODE_STYLES[diagnostic.severity]),
+        (mark, "cyan"),
         " ",
         _visible(diagnostic.message),
     )
@@ -121,24 +127,58 @@ def _print_file(console: Console, group: Sequence[Diagnostic], context: ReportCo
     console.print()
 
 
-def _summary_table(ordered: Sequence[Diagnostic], context: ReportContext) -> Table:
+def _statistics_table(ordered: Sequence[Diagnostic], context: ReportContext) -> Table:
+    """``--statistics``: count, code, fixability and name of every rule that fired."""
     # ASCII rules: the report may be written to a file or a log in any encoding.
     table = Table(box=box.ASCII, show_edge=False, pad_edge=False)
-    table.add_column("code")
-    table.add_column("name")
     table.add_column("count", justify="right")
-    for code, count in sorted(Counter(d.code for d in ordered).items()):
-        table.add_row(Text(_visible(code)), Text(rule_name(code, context.rules)), Text(str(count)))
+    table.add_column("code")
+    table.add_column("fix")
+    table.add_column("name")
+    counts = Counter(d.code for d in ordered)
+    safe = {d.code for d in ordered if d.applicability == "safe"}
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        table.add_row(
+            Text(str(count)),
+            Text(_visible(code)),
+            Text(FIX_MARK if code in safe else ""),
+            Text(rule_name(code, context.rules)),
+        )
     return table
 
 
-def _verdict(ordered: Sequence[Diagnostic], context: ReportContext) -> Text:
+def _verdict(ordered: Sequence[Diagnostic], context: ReportContext) -> list[Text]:
     checked = f"({_plural(context.files_checked, 'file')} checked)."
     if not ordered:
-        return Text(f"All checks passed {checked}", "bold green")
+        return [Text(f"All checks passed {checked}", "bold green")]
     files = len({d.path for d in ordered})
     found = f"Found {_plural(len(ordered), 'diagnostic')} in {_plural(files, 'file')}"
-    return Text(f"{found} {checked}", "bold")
+    lines = [Text(f"{found} {checked}", "bold")]
+    fixable = _fixability_line(ordered)
+    if fixable:
+        lines.append(Text(fixable))
+    return lines
+
+
+def _fixability_line(ordered: Sequence[Diagnostic]) -> str:
+    """``[*] N fixable with --fix; M more with --unsafe-fixes.`` (empty when none)."""
+    safe = sum(1 for d in ordered if d.applicability == "safe")
+    unsafe = sum(1 for d in ordered if d.applicability == "unsafe")
+    parts = []
+    if safe:
+        parts.append(f"{FIX_MARK} {safe} fixable with --fix")
+    if unsafe:
+        parts.append(
+            f"{unsafe} more with --unsafe-fixes"
+            if safe
+            else f"{unsafe} fixable with --unsafe-fixes"
+        )
+    return "; ".join(parts) + "." if parts else ""
+
+
+def _finish(buffer: StringIO) -> str:
+    # Table cells are padded to the column width; trailing blanks only make diffs noisy.
+    return "\n".join(line.rstrip(" ") for line in buffer.getvalue().split("\n"))
 
 
 def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
@@ -146,10 +186,28 @@ def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
     buffer = StringIO()
     console = _console(buffer, context.color)
     ordered = sorted_diagnostics(diagnostics)
+    if context.statistics:
+        if ordered:
+            console.print(_statistics_table(ordered, context))
+        return _finish(buffer)
     for _, group in groupby(ordered, key=lambda d: d.path):
         _print_file(console, list(group), context)
-    if ordered:
-        console.print(_summary_table(ordered, context))
-    console.print(_verdict(ordered, context))
-    # Table cells are padded to the column width; trailing blanks only make diffs noisy.
-    return "\n".join(line.rstrip(" ") for line in buffer.getvalue().split("\n"))
+    if not context.quiet:
+        for line in _verdict(ordered, context):
+            console.print(line)
+    return _finish(buffer)
+
+
+def render_concise(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
+    """``concise``: one line per diagnostic (no source), then the summary."""
+    buffer = StringIO()
+    console = _console(buffer, context.color)
+    ordered = sorted_diagnostics(diagnostics)
+    if context.statistics:
+        return render(diagnostics, context)
+    for diagnostic in ordered:
+        console.print(_header(diagnostic))
+    if not context.quiet:
+        for line in _verdict(ordered, context):
+            console.print(line)
+    return _finish(buffer)

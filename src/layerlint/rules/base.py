@@ -122,6 +122,8 @@ class Rule:
     # Modernisation advice (SQLAlchemy 2.0 style, Pydantic 2 APIs...): a migration is a
     # frozen snapshot of the schema as it was, so such rules never report (or fix) there.
     skips_migrations: ClassVar[bool] = False
+    # Some of the rule's fixes may change behaviour (applied only with --unsafe-fixes).
+    unsafe_fixes: ClassVar[bool] = False
     options_spec: ClassVar[tuple[RuleOption, ...]] = ()
     example_path: ClassVar[str] = "app/module.py"
     # A file rule's project-graph half: same code and switch, run with the project rules.

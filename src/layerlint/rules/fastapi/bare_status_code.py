@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     pass
 
 
-# starlette.status / fastapi.status constant for each HTTP status code. Written out (not
-# imported) because layerlint must not depend on the framework it checks. 413, 414, 416
-# and 422 use the long-standing names that every starlette version still accepts.
+# starlette.status / fastapi.status constant for each HTTP status code, as current Starlette
+# names them (RFC 9110 reason phrases). Written out (not imported) because layerlint must
+# not depend on the framework it checks; tests compare it with the installed Starlette.
 HTTP_STATUS_NAMES: dict[int, str] = {
     100: "HTTP_100_CONTINUE",
     101: "HTTP_101_SWITCHING_PROTOCOLS",
@@ -63,14 +63,14 @@ HTTP_STATUS_NAMES: dict[int, str] = {
     410: "HTTP_410_GONE",
     411: "HTTP_411_LENGTH_REQUIRED",
     412: "HTTP_412_PRECONDITION_FAILED",
-    413: "HTTP_413_REQUEST_ENTITY_TOO_LARGE",
-    414: "HTTP_414_REQUEST_URI_TOO_LONG",
+    413: "HTTP_413_CONTENT_TOO_LARGE",
+    414: "HTTP_414_URI_TOO_LONG",
     415: "HTTP_415_UNSUPPORTED_MEDIA_TYPE",
-    416: "HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE",
+    416: "HTTP_416_RANGE_NOT_SATISFIABLE",
     417: "HTTP_417_EXPECTATION_FAILED",
     418: "HTTP_418_IM_A_TEAPOT",
     421: "HTTP_421_MISDIRECTED_REQUEST",
-    422: "HTTP_422_UNPROCESSABLE_ENTITY",
+    422: "HTTP_422_UNPROCESSABLE_CONTENT",
     423: "HTTP_423_LOCKED",
     424: "HTTP_424_FAILED_DEPENDENCY",
     425: "HTTP_425_TOO_EARLY",
@@ -93,16 +93,20 @@ HTTP_STATUS_NAMES: dict[int, str] = {
 }
 
 
-# RFC 9110 renamed four reason phrases; newer Starlette versions name these codes
-# ``HTTP_413_CONTENT_TOO_LARGE`` and so on and warn (``DeprecationWarning``) on the old
-# names, which older versions alone define. No spelling works quietly everywhere, so
-# LL201's fix for these codes is unsafe.
+# RFC 9110 renamed four reason phrases. Current Starlette (0.48 and later) spells these
+# codes as above and warns (``DeprecationWarning``) on the old names; older versions know
+# only the old names. The fix writes the current name, and is unsafe for these four codes
+# because on an older Starlette the new name does not exist yet.
 RENAMED_STATUS_NAMES: dict[int, str] = {
-    413: "HTTP_413_CONTENT_TOO_LARGE",
-    414: "HTTP_414_URI_TOO_LONG",
-    416: "HTTP_416_RANGE_NOT_SATISFIABLE",
-    422: "HTTP_422_UNPROCESSABLE_CONTENT",
+    413: "HTTP_413_REQUEST_ENTITY_TOO_LARGE",
+    414: "HTTP_414_REQUEST_URI_TOO_LONG",
+    416: "HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE",
+    422: "HTTP_422_UNPROCESSABLE_ENTITY",
 }
+"""The deprecated names of the renamed codes (never suggested)."""
+
+# Layers that must not import ``fastapi``/``starlette`` (LL106): no fix adds that import.
+_NO_HTTP_IMPORT_LAYERS = frozenset({"services", "repositories", "models"})
 
 
 Scope = cst.FunctionDef | cst.ClassDef | cst.Lambda
@@ -303,13 +307,11 @@ def _status_reference(
     return None
 
 
-# Positional index of the status code in each class that takes one.
-# Layers where HTTP machinery itself is the finding (LL104/LL105 for ``HTTPException``,
-# LL106 for any import from the framework): naming the status better is beside the point,
-# and importing ``status`` there would add an LL106.
+# Layers where an ``HTTPException`` is itself the finding (LL104/LL105): naming its
+# status better is beside the point.
 _HTTP_EXCEPTION_LAYERS = frozenset({"services", "repositories"})
-_NO_HTTP_IMPORT_LAYERS = frozenset({"services", "repositories", "models"})
 
+# Positional index of the status code in each class that takes one.
 _STATUS_ARGUMENT = {
     "HTTPException": 0,
     "Response": 1,
@@ -349,12 +351,17 @@ class BareStatusCode(FileRule):
     (``from starlette import status`` in a module that imports only Starlette). Where
     ``status`` already means something else (a parameter, a local variable, another
     import) it writes ``fastapi.status.HTTP_...`` with ``import fastapi``, and offers no
-    fix if ``fastapi`` is taken too. 413, 414, 416 and 422 are renamed in newer Starlette
-    versions, which warn on the old names that older ones alone know: unsafe fix.
+    fix if ``fastapi`` is taken too. It suggests the current Starlette names
+    (``HTTP_422_UNPROCESSABLE_CONTENT``, ``HTTP_413_CONTENT_TOO_LARGE``,
+    ``HTTP_414_URI_TOO_LONG``, ``HTTP_416_RANGE_NOT_SATISFIABLE``), never the deprecated
+    ones; for these four codes the fix is unsafe, because Starlette before 0.48 does not
+    have the new names (upgrade Starlette, then apply it with ``--unsafe-fixes``). In a
+    services, repositories or models module the fix never adds a ``fastapi``/``starlette``
+    import (that would be LL106): it is offered there only when ``status`` is already
+    imported.
 
     In the services and repositories layers an ``HTTPException`` is itself the finding
-    (LL104/LL105), so its status code is not reported again; and in those layers and
-    the models layer the fix never adds an import of ``status`` (that would be an LL106).
+    (LL104/LL105), so its status code is not reported again.
     """
 
     code = "LL201"
@@ -362,6 +369,7 @@ class BareStatusCode(FileRule):
     message = "bare status code; use a `status.HTTP_*` constant"
     seed = f"{SEED_AI1}: use status.HTTP_* constants, not bare integers"
     fixable = Fixability.PARTIAL
+    unsafe_fixes = True
     example_path = "app/routes/users.py"
     valid = (
         "from fastapi import APIRouter, HTTPException, status\n"
@@ -421,7 +429,7 @@ class BareStatusCode(FileRule):
             },
             fixed={
                 "app/routes/users.py": (
-                    "from fastapi import status, APIRouter, HTTPException  # web layer\n"
+                    "from fastapi import APIRouter, HTTPException, status  # web layer\n"
                     "router = APIRouter()\n"
                     "@router.post('/', status_code=status.HTTP_201_CREATED)  # error\n"
                     "async def create(user_id: int) -> dict:\n"
@@ -459,7 +467,7 @@ class BareStatusCode(FileRule):
             },
             fixed={
                 "app/routes/items.py": (
-                    "from fastapi import status, APIRouter, HTTPException  # web layer\n"
+                    "from fastapi import APIRouter, HTTPException, status  # web layer\n"
                     "from fastapi.responses import JSONResponse\n"
                     "router = APIRouter()\n"
                     "@router.post(\n"
@@ -493,9 +501,8 @@ class BareStatusCode(FileRule):
             },
             fixed={
                 "app/routes/tickets.py": (
-                    "from fastapi import HTTPException\n"
                     "import fastapi\n"
-                    "\n"
+                    "from fastapi import HTTPException\n"
                     "def set_status(status: str) -> None:\n"
                     "    if status not in ('open', 'closed'):\n"
                     "        raise HTTPException(fastapi.status.HTTP_400_BAD_REQUEST, f'unknown status {status}')  # error\n"
@@ -516,7 +523,7 @@ class BareStatusCode(FileRule):
                     "from fastapi import HTTPException, status\n"
                     "def validate(ok: bool) -> None:\n"
                     "    if not ok:\n"
-                    "        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY)  # error\n"
+                    "        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT)  # error\n"
                 )
             },
             unsafe=True,

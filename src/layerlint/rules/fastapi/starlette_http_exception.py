@@ -375,9 +375,8 @@ class StarletteHttpException(FileRule):
             },
             fixed={
                 "app/routes/items.py": (
-                    "from starlette.exceptions import WebSocketException  # error\n"
                     "from fastapi import HTTPException\n"
-                    "\n"
+                    "from starlette.exceptions import WebSocketException  # error\n"
                     "def check(ok: bool) -> None:\n"
                     "    if not ok:\n"
                     "        raise WebSocketException(1008)\n"

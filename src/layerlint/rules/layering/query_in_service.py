@@ -15,8 +15,8 @@ class QueryInService(ProjectRule):
 
     **What it does:** flags session query calls (``execute``, ``scalars``, ``scalar``,
     ``query``, ``exec``...) and ``text()`` in the service layer, but only when the
-    project has a repositories layer; projects whose services own data access (the
-    fastapi-production layout) are left alone.
+    project has a repositories layer; projects whose services own data access (no
+    repositories layer) are left alone.
 
     **Why is this bad?** When repositories exist, a query in a service is a second,
     untested path to the database that the repository's rules do not cover.

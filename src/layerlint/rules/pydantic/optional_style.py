@@ -26,15 +26,15 @@ def _is_string(node: cst.BaseExpression) -> bool:
 class OptionalStyle(FileRule):
     """``Optional[X]`` where the project writes ``X | None`` (or the reverse).
 
-    **What it does:** with ``union-style = "pipe"`` (default, ai1-skills seed) flags
+    **What it does:** with ``union-style = "pipe"`` (default, PEP 604) flags
     ``Optional[X]`` and ``Union[X, None]`` (``typing``/``typing_extensions``, resolved
     through imports) in annotations; with ``union-style = "optional"``
-    (backend-fastapi-python seed) flags ``X | None`` instead. ``Optional["User"]`` (a
+    flags ``X | None`` instead. ``Optional["User"]`` (a
     forward reference) is left alone unless the module has ``from __future__ import
     annotations``: ``"User" | None`` would fail when the annotation is evaluated.
 
     **Why is this bad?** Two spellings of one type make schemas harder to scan and to
-    diff; the seeds each pick one.
+    diff; style guides each pick one.
 
     **Example:** ``description: Optional[str] = None``.
 

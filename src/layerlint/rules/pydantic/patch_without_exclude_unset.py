@@ -117,8 +117,8 @@ class PatchWithoutExcludeUnset(ProjectRule):
     **What it does:** flags ``model_dump()`` calls without an ``exclude_unset`` argument
     on a value whose type is a Pydantic model named ``*Update``/``*Patch`` (also
     ``*UpdateIn``, ``*PatchRequest``...), or on the body parameter of a PATCH route
-    (``@router.patch``), when every field of the model has a default (the seeds'
-    "Update: all fields optional"): a model with required fields is a replacement, not
+    (``@router.patch``), when every field of the model has a default (the usual
+    "Update: all fields optional" schema): a model with required fields is a replacement, not
     a partial update. Not reported: ``include=`` (an explicit field selection), a
     function that reads ``x.model_fields_set`` itself, a dump inside a ``raise`` (an
     error payload) or inside a Pydantic model constructor (``Model(**x.model_dump())``

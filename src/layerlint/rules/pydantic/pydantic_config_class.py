@@ -552,9 +552,12 @@ class PydanticConfigClass(FileRule, ProjectRule):
             },
             fixed={
                 "app/schemas/user.py": (
-                    "from pydantic import ConfigDict, BaseModel\n\n\n"
+                    "from pydantic import BaseModel, ConfigDict\n"
+                    "\n"
+                    "\n"
                     "class UserResponse(BaseModel):\n"
-                    "    id: int\n\n"
+                    "    id: int\n"
+                    "\n"
                     "    # v1 config, converted by --fix\n"
                     "    model_config = ConfigDict(  # error\n"
                     "        from_attributes=True,  # error: LL402\n"
@@ -563,7 +566,9 @@ class PydanticConfigClass(FileRule, ProjectRule):
                     "        json_schema_extra={\n"
                     "            'example': {'id': 1},  # shown in the docs\n"
                     "        },\n"
-                    "    )\n\n\n"
+                    "    )\n"
+                    "\n"
+                    "\n"
                     "class Legacy(BaseModel):\n"
                     "    class Config:  # error\n"
                     "        fields = {'id': 'ID'}\n"

@@ -135,6 +135,7 @@ class PydanticV1Classmethod(ProjectRule):
     message = "`{model}.{method}()` is Pydantic v1 API; use `{model}.{replacement}()`"
     seed = SEED_V2 + " (model_validate() instead of from_orm())"
     fixable = Fixability.PARTIAL
+    unsafe_fixes = True
     valid = (
         Example(
             {

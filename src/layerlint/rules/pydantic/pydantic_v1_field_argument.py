@@ -144,6 +144,7 @@ class PydanticV1FieldArgument(FileRule):
     message = "`Field({argument}=)` is Pydantic v1 API; {advice}"
     seed = SEED_V2 + " (Field() for validation constraints)"
     fixable = Fixability.PARTIAL
+    unsafe_fixes = True
     example_path = "app/schemas/item.py"
     valid = (
         "from pydantic import BaseModel, Field\n\n"

@@ -139,6 +139,7 @@ class PydanticV1Method(ProjectRule):
     message = "`.{method}` is Pydantic v1 API on `{model}`; use `.{replacement}`"
     seed = SEED_V2 + " (model_dump() instead of .dict())"
     fixable = Fixability.PARTIAL
+    unsafe_fixes = True
     example_path = "app/services/user_service.py"
     valid = (
         "import httpx\n"

@@ -326,9 +326,9 @@ class PydanticV1Validator(FileRule):
     ``validator`` helper and ``pydantic.v1`` imports (LL408) are not reported.
 
     **Why is this bad?** They are deprecated in v2, have different signatures
-    (``values`` instead of ``ValidationInfo``, ``pre=`` instead of ``mode=``) and, per
-    the backend-fastapi-python seed, "will break silently or raise deprecation
-    warnings".
+    (``values`` instead of ``ValidationInfo``, ``pre=`` instead of ``mode=``) and, as
+    the Pydantic v2 migration guide warns, may behave differently or raise deprecation
+    warnings.
 
     **Example:** ``@validator("email")`` on a ``UserCreate`` method.
 
@@ -351,6 +351,7 @@ class PydanticV1Validator(FileRule):
         "backend-fastapi-python: model_validator not validator; fastapi-production: field_validator"
     )
     fixable = Fixability.PARTIAL
+    unsafe_fixes = True
     example_path = "app/schemas/user.py"
     valid = (
         "from pydantic import BaseModel, field_validator\n\n"
@@ -421,20 +422,25 @@ class PydanticV1Validator(FileRule):
             },
             fixed={
                 "app/schemas/user.py": (
-                    "from pydantic import field_validator, BaseModel, root_validator\n\n\n"
+                    "from pydantic import BaseModel, field_validator, root_validator\n"
+                    "\n"
+                    "\n"
                     "class Signup(BaseModel):\n"
-                    "    email: str\n\n"
+                    "    email: str\n"
+                    "\n"
                     "    @field_validator(  # error\n"
                     "        'email',\n"
                     "        mode='before',  # strip before the checks\n"
                     "    )\n"
                     "    @classmethod\n"
                     "    def normalise(cls, value: str) -> str:\n"
-                    "        return value.strip().lower()\n\n"
+                    "        return value.strip().lower()\n"
+                    "\n"
                     "    @root_validator(pre=True)  # error\n"
                     "    @classmethod\n"
                     "    def fill(cls, data: dict) -> dict:\n"
-                    "        return data\n\n"
+                    "        return data\n"
+                    "\n"
                     "    @root_validator(skip_on_failure=True)  # error\n"
                     "    def check(cls, values: dict) -> dict:\n"
                     "        return values\n"
@@ -460,16 +466,19 @@ class PydanticV1Validator(FileRule):
             },
             fixed={
                 "app/schemas/user.py": (
-                    "from pydantic import ValidationInfo, field_validator, model_validator, BaseModel\n\n"
+                    "from pydantic import BaseModel, ValidationInfo, field_validator, model_validator\n"
+                    "\n"
                     "class Signup(BaseModel):\n"
                     "    password: str\n"
-                    "    confirm: str\n\n"
+                    "    confirm: str\n"
+                    "\n"
                     "    @field_validator('confirm')  # error\n"
                     "    @classmethod\n"
                     "    def matches(cls, value, info: ValidationInfo):\n"
                     "        if value != info.data.get('password'):  # typed twice\n"
                     "            raise ValueError('passwords differ')\n"
-                    "        return value\n\n"
+                    "        return value\n"
+                    "\n"
                     "    @model_validator(mode='before')  # error\n"
                     "    @classmethod\n"
                     "    def fill(cls, data: dict) -> dict:\n"

@@ -60,10 +60,10 @@ def _returns_service_class(project: Project, facts: ModuleFacts, returns: Dotted
 class ServiceStyle(ProjectRule):
     """Services written in the style this project does not use.
 
-    **What it does:** with ``service-style = "class"`` (the default, ai1-skills seed)
+    **What it does:** with ``service-style = "class"`` (the default: services as classes)
     flags public module-level functions of the services layer whose first parameter is
     a SQLAlchemy session: service logic written as stateless functions. With
-    ``service-style = "function"`` (backend-fastapi-python seed) flags classes defined in
+    ``service-style = "function"`` (services as functions) flags classes defined in
     the services layer that have methods; exceptions, dataclasses, Pydantic models,
     enums, ``TypedDict``/``NamedTuple``/``Protocol`` classes are not services and are
     left alone. Route handlers and dependency providers (``Depends(...)`` targets,

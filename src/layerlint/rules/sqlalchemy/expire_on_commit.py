@@ -113,6 +113,7 @@ class ExpireOnCommit(FileRule):
     message = "session factory without `expire_on_commit=False`; objects expire after commit"
     seed = "ai1-skills: expire_on_commit=False prevents detached instance errors after commit"
     fixable = Fixability.SAFE
+    unsafe_fixes = True
     example_path = "app/core/database.py"
     options_spec = (
         RuleOption(

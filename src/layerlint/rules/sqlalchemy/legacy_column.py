@@ -126,7 +126,7 @@ class LegacyColumn(_DeclarativeAttributeRule):
                 "app/models/user.py": (
                     "import datetime\n"
                     "from sqlalchemy import DateTime, Integer, String\n"
-                    "from sqlalchemy.orm import Mapped, mapped_column, DeclarativeBase\n"
+                    "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
                     "class Base(DeclarativeBase):\n"
                     "    pass\n"
                     "class User(Base):\n"

@@ -157,6 +157,7 @@ class LegacyDeclarativeBase(FileRule):
     message = "`declarative_base()` is the 1.x API; use `class Base(DeclarativeBase): ...`"
     seed = SEED_AI1 + ": class Base(DeclarativeBase)"
     fixable = Fixability.PARTIAL
+    unsafe_fixes = True
     example_path = "app/models/base.py"
     valid = (
         "from sqlalchemy.orm import DeclarativeBase\nclass Base(DeclarativeBase):\n    pass\n",
@@ -185,6 +186,7 @@ class LegacyDeclarativeBase(FileRule):
                 "app/models/base.py": (
                     "from sqlalchemy import MetaData\n"
                     "from sqlalchemy.orm import DeclarativeBase\n"
+                    "\n"
                     "\n"
                     "# every model derives from Base\n"
                     "class Base(DeclarativeBase):  # error\n"
