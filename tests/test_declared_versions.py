@@ -99,10 +99,12 @@ SQLALCHEMY_13 = "[tool.poetry.dependencies]\nsqlalchemy = '^1.3.16'\n"
 MODEL = (
     "from sqlalchemy import Column, Integer\n"
     "from sqlalchemy.ext.declarative import declarative_base\n"
+    "from sqlalchemy.orm import relationship\n"
     "Base = declarative_base()\n"
     "class User(Base):\n"
     "    __tablename__ = 'user'\n"
     "    id = Column(Integer, primary_key=True)\n"
+    "    items = relationship('Item')  # LL302: a Column line is LL301's alone\n"
 )
 QUERY = (
     "from sqlalchemy.orm import Session\n"

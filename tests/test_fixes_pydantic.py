@@ -33,6 +33,28 @@ def fixable(source: str, code: str) -> list[bool]:
 # -- LL401 class Config ----------------------------------------------------------------------
 
 
+def test_ll401_config_of_a_class_with_a_base_from_elsewhere_is_an_unsafe_fix() -> None:
+    source = (
+        "from pydantic import BaseModel\n"
+        "from odm_kit import Document\n\n"
+        "class Stored(Document):\n"
+        "    class Config:\n"
+        "        orm_mode = True\n\n"
+        "class Child(Stored):\n"
+        "    class Config:\n"
+        "        orm_mode = True\n\n"
+        "class Known(BaseModel):\n"
+        "    class Config:\n"
+        "        orm_mode = True\n"
+    )
+    fixed = fix(source, "LL401")
+    assert isinstance(fixed, str)
+    assert fixed.count("class Config:") == 2
+    assert "    model_config = ConfigDict(from_attributes=True)\n" in fixed
+    unsafe = fix(source, "LL401", unsafe=True)
+    assert isinstance(unsafe, str) and "class Config:" not in unsafe
+
+
 def test_ll401_config_without_comments_becomes_one_line() -> None:
     source = (
         "from pydantic import BaseModel, ConfigDict\n\n"
@@ -658,3 +680,26 @@ def test_ll406_basesettings_from_env_settings_module() -> None:
         "    x: int = 1\n"
     )
     assert fix(source, "LL406") == source.replace("pydantic.env_settings", "pydantic_settings")
+
+
+def test_ll407_env_becomes_validation_alias_only_as_an_unsafe_fix() -> None:
+    source = (
+        "from pydantic import BaseSettings, Field\n\n"
+        "class Settings(BaseSettings):\n"
+        "    api_key: str = Field(..., env='PAYMENTS_API_KEY')\n"
+        "    names: str = Field('', env=['A', 'B'])\n"
+    )
+    assert fix(source, "LL407") == source
+    assert fix(source, "LL407", unsafe=True) == source.replace(
+        "env='PAYMENTS_API_KEY'", "validation_alias='PAYMENTS_API_KEY'"
+    )
+
+
+def test_ll407_example_becomes_an_examples_list_only_as_an_unsafe_fix() -> None:
+    source = (
+        "from pydantic import BaseModel, Field\n\n"
+        "class Item(BaseModel):\n"
+        "    size: int = Field(..., example=3)\n"
+    )
+    assert fix(source, "LL407") == source
+    assert fix(source, "LL407", unsafe=True) == source.replace("example=3", "examples=[3]")

@@ -329,12 +329,9 @@ REL_HEAD = (
 )
 
 
-def test_ll302_alone_annotates_a_column_and_keeps_it() -> None:
+def test_ll302_leaves_a_column_to_ll301() -> None:
     source = model("id = Column(Integer, primary_key=True)", "age = Column(Integer)")
-    assert fix(source, "LL302").endswith(
-        "    id: Mapped[int] = Column(Integer, primary_key=True)\n"
-        "    age: Mapped[int | None] = Column(Integer)\n"
-    )
+    assert fix(source, "LL302") == source
 
 
 def test_ll302_relationships_annotated_only_where_cardinality_is_stated() -> None:

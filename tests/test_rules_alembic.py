@@ -97,10 +97,7 @@ def test_ll602_anything_from_the_models_layer_but_not_other_helpers() -> None:
             "down_revision = None\n"
         ),
     }
-    assert found(files, "LL602") == [
-        ("app/migrations/versions/0001_x.py", 1),
-        ("app/migrations/versions/0001_x.py", 1),
-    ]
+    assert found(files, "LL602") == [("app/migrations/versions/0001_x.py", 1)]
 
 
 def test_ll602_orm_model_defined_outside_the_models_layer() -> None:
@@ -135,3 +132,55 @@ def test_ll602_models_and_legacy_base_are_flagged() -> None:
         ("app/migrations/versions/0002_x.py", 1),
         ("app/migrations/versions/0002_x.py", 2),
     ]
+
+
+def test_ll602_only_for_a_revision_outside_alembic_importing_app_models() -> None:
+    files = {
+        "app/models/project.py": (
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+            "class Base(DeclarativeBase):\n"
+            "    pass\n"
+            "class Project(Base):\n"
+            "    __tablename__ = 'project'\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        ),
+        "app/services/projects.py": "def slugify(name: str) -> str:\n    return name.lower()\n",
+        "app/database/revisions/tenant/versions/2021_01_01_abc.py": (
+            "from alembic import op\n"
+            "from app.models.project import Project\n"
+            "from app.services.projects import slugify\n"
+            "revision = 'abc'\n"
+            "down_revision = 'def'\n"
+            "def upgrade():\n"
+            "    op.get_bind()\n"
+            "def downgrade():\n"
+            "    op.get_bind()\n"
+        ),
+    }
+    path = "app/database/revisions/tenant/versions/2021_01_01_abc.py"
+    assert found(files, "LL602") == [(path, 2)]
+    assert found(files, "LL101") == []
+
+
+def test_ll602_one_finding_per_import_statement() -> None:
+    files = {
+        "app/models/user.py": (
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+            "class Base(DeclarativeBase):\n"
+            "    pass\n"
+            "class User(Base):\n"
+            "    __tablename__ = 'users'\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        ),
+        "alembic/versions/0002_seed.py": (
+            "from alembic import op\n"
+            "from app.models.user import Base, User\n"
+            "revision = '0002'\n"
+            "down_revision = '0001'\n"
+            "def upgrade():\n"
+            "    op.get_bind()\n"
+            "def downgrade():\n"
+            "    op.get_bind()\n"
+        ),
+    }
+    assert found(files, "LL602") == [("alembic/versions/0002_seed.py", 2)]

@@ -7,7 +7,7 @@ RULES.md); the expected (path, line) pairs are exact.
 from __future__ import annotations
 
 from layerlint.rules.fastapi.bare_status_code import HTTP_STATUS_NAMES
-from layerlint.testing import found, lint_files, messages
+from layerlint.testing import found, lint_files, messages, offers_fix
 
 ITEM_SCHEMA = "from pydantic import BaseModel\nclass Item(BaseModel):\n    id: int\n"
 ROUTER = "from fastapi import APIRouter, Depends, HTTPException\nrouter = APIRouter()\n"
@@ -46,6 +46,29 @@ def test_ll201_add_api_route_and_starred_arguments() -> None:
         )
     }
     assert found(files, "LL201") == [("app/main.py", 5)]
+
+
+def test_ll201_leaves_http_exceptions_in_services_to_ll104() -> None:
+    files = {
+        "app/services/users.py": (
+            "from fastapi import HTTPException\n"
+            "from fastapi.responses import JSONResponse\n"
+            "def find(user_id: int) -> None:\n"
+            "    raise HTTPException(status_code=404)\n"
+            "def legacy() -> JSONResponse:\n"
+            "    return JSONResponse({}, status_code=202)\n"
+        ),
+        "app/repositories/users.py": (
+            "from fastapi import HTTPException\n"
+            "def get(user_id: int) -> None:\n"
+            "    raise HTTPException(404)\n"
+        ),
+    }
+    assert found(files, "LL201") == [("app/services/users.py", 6)]
+    assert found(files, "LL104") == [("app/services/users.py", 4)]
+    assert found(files, "LL105") == [("app/repositories/users.py", 3)]
+    # Importing ``status`` into a service would be an LL106 of its own.
+    assert offers_fix(files, "LL201") == [False]
 
 
 # -- LL202 ------------------------------------------------------------------------------
@@ -618,3 +641,118 @@ def test_ll213_message_shows_the_whole_type() -> None:
     assert [d.message for d in diagnostics if d.code == "LL213"] == [
         "response model `List[item.Item]` is not wrapped in `ApiResponse[...]`"
     ]
+
+
+# -- LL205 (issue 16: constructors, local names, the wider blocking list) -----------------------
+
+
+def test_ll205_constructors_and_a_local_open_are_not_io() -> None:
+    files = {
+        "app/routes/files.py": (
+            "import requests\n"
+            "def open(name: str) -> str:\n"
+            "    return name\n"
+            "async def build(url: str) -> None:\n"
+            "    session = requests.Session()\n"
+            "    prepared = requests.Request('GET', url)\n"
+            "    error = requests.exceptions.RequestException('x')\n"
+            "    handle = open('report')\n"
+            "    async def nested() -> None:\n"
+            "        def input() -> str:\n"
+            "            return ''\n"
+            "        input()\n"
+        )
+    }
+    assert found(files, "LL205") == []
+
+
+def test_ll205_processes_files_input_and_sync_clients_are_blocking() -> None:
+    files = {
+        "app/routes/ops.py": (
+            "import io, os, subprocess\n"
+            "import httpx, requests, urllib3\n"
+            "from pathlib import Path\n"
+            "async def run(client: httpx.Client, out: Path | None) -> None:\n"
+            "    subprocess.Popen(['ls'])\n"
+            "    subprocess.getoutput('date')\n"
+            "    os.spawnl(os.P_WAIT, '/bin/true')\n"
+            "    os.waitpid(1, 0)\n"
+            "    io.open_code('plugin.py')\n"
+            "    input('continue?')\n"
+            "    httpx.get('https://example.com')\n"
+            "    urllib3.request('GET', 'https://example.com')\n"
+            "    client.request('GET', '/')\n"
+            "    session = requests.Session()\n"
+            "    session.post('https://example.com')\n"
+            "    out.open()\n"
+            "    Path('a').read_bytes()\n"
+            "    client.build_request('GET', '/')\n"
+            "    out.as_posix()\n"
+        )
+    }
+    expected = [*range(5, 14), 15, 16, 17]
+    assert [line for _, line in found(files, "LL205")] == expected
+
+
+def test_ll205_a_name_rebound_to_something_else_is_not_followed() -> None:
+    files = {
+        "app/routes/ops.py": (
+            "from pathlib import Path\n"
+            "async def run(flag: bool) -> None:\n"
+            "    target = Path('a')\n"
+            "    if flag:\n"
+            "        target = remote_file()\n"
+            "    target.open()\n"
+        )
+    }
+    assert found(files, "LL205") == []
+
+
+# -- LL207 (issue 16: list responses, rebound app) ----------------------------------------------
+
+
+def test_ll207_single_body_is_not_compared_with_a_list_response() -> None:
+    files = {
+        "app/schemas/item.py": ITEM_SCHEMA,
+        "app/routes/items.py": ROUTER + "from app.schemas.item import Item\n"
+        "@router.post('/', response_model=list[Item])\n"
+        "def add(item: Item) -> list[Item]:\n"
+        "    return [item]\n"
+        "@router.put('/', response_model=list[Item])\n"
+        "def replace(items: list[Item]):\n"
+        "    return items\n",
+    }
+    assert found(files, "LL207") == [("app/routes/items.py", 7)]
+
+
+def test_ll207_routes_survive_an_app_rebound_by_middleware() -> None:
+    files = {
+        "app/schemas/item.py": ITEM_SCHEMA,
+        "app/main.py": (
+            "from fastapi import FastAPI\n"
+            "from starlette.middleware.cors import CORSMiddleware\n"
+            "from app.schemas.item import Item\n"
+            "app = FastAPI()\n"
+            "@app.post('/items', response_model=Item)\n"
+            "def echo(item: Item):\n"
+            "    return item\n"
+            "app = CORSMiddleware(app, allow_origins=['https://example.com'])\n"
+        ),
+    }
+    assert found(files, "LL207") == [("app/main.py", 5)]
+
+
+def test_ll207_an_app_rebound_to_something_else_has_no_routes() -> None:
+    files = {
+        "app/schemas/item.py": ITEM_SCHEMA,
+        "app/main.py": (
+            "from fastapi import FastAPI\n"
+            "from app.schemas.item import Item\n"
+            "app = FastAPI()\n"
+            "app = None\n"
+            "@app.post('/items', response_model=Item)\n"
+            "def echo(item: Item):\n"
+            "    return item\n"
+        ),
+    }
+    assert found(files, "LL207") == []

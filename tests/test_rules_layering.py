@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layerlint.testing import found
+from layerlint.testing import found, messages
 
 USER_MODEL = (
     "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
@@ -54,6 +54,23 @@ def test_ll101_import_through_a_package_reexport_is_followed() -> None:
         "app/models/user.py": "from app.routes import router\n",
     }
     assert found(files, "LL101") == [("app/models/user.py", 1)]
+
+
+def test_ll101_one_finding_per_import_statement_naming_every_name() -> None:
+    files = {
+        "app/repositories/user_repo.py": "class UserRepository:\n    pass\n",
+        "app/repositories/item_repo.py": "class ItemRepository:\n    pass\n",
+        "app/routes/users.py": (
+            "from app.repositories.user_repo import UserRepository\n"
+            "from app.repositories import (\n"
+            "    user_repo,\n"
+            "    item_repo,\n"
+            ")\n"
+        ),
+    }
+    assert found(files, "LL101") == [("app/routes/users.py", 1), ("app/routes/users.py", 3)]
+    second = messages(files, "LL101")[1]
+    assert "`app.repositories.user_repo`" in second and "`app.repositories.item_repo`" in second
 
 
 # -- LL102 ------------------------------------------------------------------------------------
@@ -115,6 +132,29 @@ def test_ll103_query_on_an_annotated_session_in_a_route_is_reported() -> None:
         ),
     }
     assert [line for _, line in found(files, "LL103")] == [8]
+
+
+def test_ll103_statement_builder_is_not_database_access() -> None:
+    files = {
+        "app/models/item.py": (
+            "from sqlmodel import Field, SQLModel\n"
+            "class Item(SQLModel, table=True):\n"
+            "    id: int | None = Field(default=None, primary_key=True)\n"
+        ),
+        "app/repositories/items.py": "class ItemRepository:\n    pass\n",
+        "app/routes/items.py": (
+            "from fastapi import APIRouter\n"
+            "from sqlmodel import Session, select\n"
+            "from app.models.item import Item\n"
+            "router = APIRouter()\n"
+            "@router.get('/items')\n"
+            "def list_items(session: Session) -> list[Item]:\n"
+            "    statement = select(Item).where(Item.id > 0).limit(10)\n"
+            "    first = session.exec(select(Item).where(Item.id == 1)).first()\n"
+            "    return [first, *session.exec(statement).all()]\n"
+        ),
+    }
+    assert found(files, "LL103") == [("app/routes/items.py", 8), ("app/routes/items.py", 9)]
 
 
 def test_ll103_untyped_receiver_is_not_a_session() -> None:
@@ -193,6 +233,18 @@ def test_ll105_http_exception_in_a_repository_is_reported() -> None:
 def test_ll106_request_import_in_a_service_is_reported() -> None:
     files = {"app/services/user_service.py": "from fastapi import Request\n"}
     assert found(files, "LL106") == [("app/services/user_service.py", 1)]
+
+
+def test_ll106_one_finding_per_import_statement_naming_every_name() -> None:
+    files = {
+        "app/services/auth.py": (
+            "from fastapi import Request, Response\n"
+            "def set_cookie(request: Request, response: Response) -> None:\n"
+            "    response.set_cookie('k', 'v')\n"
+        )
+    }
+    assert found(files, "LL106") == [("app/services/auth.py", 1)]
+    assert "`fastapi.Request`, `fastapi.Response`" in messages(files, "LL106")[0]
 
 
 def test_ll106_fastapi_encoders_are_allowed() -> None:

@@ -6,7 +6,7 @@ from scratch; the rest pin down cross-file inference and option variants.
 
 from __future__ import annotations
 
-from layerlint.testing import found
+from layerlint.testing import found, messages
 
 _BASE_SCHEMA = {
     "app/schemas/base.py": ("from pydantic import BaseModel\nclass Schema(BaseModel):\n    pass\n"),
@@ -430,3 +430,38 @@ def test_ll411_optional_style_inside_class_fields_and_returns() -> None:
         ("app/schemas/item.py", 4),
         ("app/schemas/item.py", 5),
     ]
+
+
+# -- LL405 / LL407 (issue 16: call forms, env= and example=) --------------------------------------
+
+
+def test_ll405_validator_used_as_a_call_is_reported() -> None:
+    files = {
+        "app/schemas/address.py": (
+            "import pydantic\n"
+            "from pydantic import BaseModel, root_validator\n"
+            "def strip(cls, value: str) -> str:\n"
+            "    return value.strip()\n"
+            "class Address(BaseModel):\n"
+            "    city: str\n"
+            "    _city = pydantic.validator('city', allow_reuse=True)(strip)\n"
+            "    _all = root_validator(pre=True)(lambda cls, values: values)\n"
+            "    _own = make_validator('city')(strip)\n"
+        )
+    }
+    assert found(files, "LL405") == [("app/schemas/address.py", 7), ("app/schemas/address.py", 8)]
+
+
+def test_ll407_env_and_example_arguments_are_reported() -> None:
+    files = {
+        "app/core/config.py": (
+            "from pydantic import Field\n"
+            "from pydantic_settings import BaseSettings\n"
+            "class Settings(BaseSettings):\n"
+            "    database_url: str = Field(..., env='DATABASE_URL')\n"
+            "    region: str = Field('eu', example='us-east-1')\n"
+            "    timeout: int = Field(5, examples=[5, 10])\n"
+        )
+    }
+    assert found(files, "LL407") == [("app/core/config.py", 4), ("app/core/config.py", 5)]
+    assert "no longer reads that variable" in messages(files, "LL407")[0]

@@ -34,7 +34,24 @@ def test_ll301_annotated_tablename_and_imported_base() -> None:
         ),
     }
     assert found(files, "LL301") == [("app/models/users.py", 5)]
-    assert found(files, "LL302") == [("app/models/users.py", 5)]
+    assert found(files, "LL302") == []
+
+
+def test_ll301_only_on_a_column_line_and_ll302_on_an_unannotated_relationship() -> None:
+    files = {
+        "app/models/user.py": (
+            "from sqlalchemy import Column, Integer\n"
+            "from sqlalchemy.orm import DeclarativeBase, relationship\n"
+            "class Base(DeclarativeBase):\n"
+            "    pass\n"
+            "class User(Base):\n"
+            "    __tablename__ = 'user'\n"
+            "    id = Column(Integer, primary_key=True)\n"
+            "    items = relationship('Item')\n"
+        )
+    }
+    assert found(files, "LL301") == [("app/models/user.py", 7)]
+    assert found(files, "LL302") == [("app/models/user.py", 8)]
 
 
 def test_ll301_plain_class_and_pydantic_model_are_not_models() -> None:
@@ -68,6 +85,28 @@ def test_ll302_mixin_with_mapped_column_is_mapped() -> None:
 
 
 # -- LL303 -----------------------------------------------------------------------------------
+
+
+def test_ll303_module_level_query_is_reported() -> None:
+    files = {
+        "app/models/user.py": (
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+            "class Base(DeclarativeBase):\n"
+            "    pass\n"
+            "class User(Base):\n"
+            "    __tablename__ = 'users'\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        ),
+        "scripts/report.py": (
+            "from sqlalchemy import create_engine\n"
+            "from sqlalchemy.orm import Session\n"
+            "from app.models.user import User\n"
+            "session = Session(create_engine('sqlite://'))\n"
+            "admins = session.query(User).filter(User.id < 10).all()\n"
+            "count = session.query(User.id).count()\n"
+        ),
+    }
+    assert found(files, "LL303") == [("scripts/report.py", 5), ("scripts/report.py", 6)]
 
 
 def test_ll303_unknown_receiver_and_sqlmodel_session() -> None:

@@ -142,13 +142,14 @@ def test_class_created_by_a_fix_gets_two_blank_lines_around_it() -> None:
 # -- item 2: no fix creates a layerlint finding ----------------------------------------------
 
 
+# An HTTPException in a service is LL104's finding (LL201 does not repeat it); a response
+# built there still gets LL201.
 SERVICE = (
-    "from fastapi import HTTPException\n"
+    "from fastapi.responses import JSONResponse\n"
     "\n"
     "\n"
-    "def find(found: bool) -> None:\n"
-    "    if not found:\n"
-    "        raise HTTPException(404)\n"
+    "def find(found: bool) -> JSONResponse:\n"
+    "    return JSONResponse({}, status_code=404)\n"
 )
 
 
@@ -157,7 +158,7 @@ def test_ll201_in_a_service_module_offers_no_fix_that_imports_fastapi() -> None:
 
 
 def test_ll201_in_a_service_module_reuses_an_existing_status_import() -> None:
-    source = SERVICE.replace("import HTTPException", "import HTTPException, status")
+    source = "from fastapi import status\n" + SERVICE
     assert offers_fix({"app/services/user_service.py": source}, "LL201") == [True]
 
 

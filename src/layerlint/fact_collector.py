@@ -115,6 +115,7 @@ class FactCollector:
         self.imports: list[
             tuple[tuple[str, str, str, str | None, cst.ImportAlias], bool, bool]
         ] = []
+        self.import_statements: dict[int, cst.Import | cst.ImportFrom] = {}
         self.functions: list[_FunctionBuilder] = []
         self.classes: list[_ClassBuilder] = []
         self.module_assignments: list[tuple[str, Value]] = []
@@ -218,6 +219,7 @@ class FactCollector:
         local = self._current_function() is not None
         for target in _import_targets(node, self.info):
             self.imports.append((target, self.ctx.in_type_checking, local))
+            self.import_statements[id(target[4])] = node
             self.ctx.add_alias(target[0], target[1])
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -296,6 +298,7 @@ class FactCollector:
     # -- freezing ---------------------------------------------------------------------
     def nodes_needing_positions(self) -> list[cst.CSTNode]:
         nodes: list[cst.CSTNode] = [alias for (_, _, _, _, alias), _, _ in self.imports]
+        nodes.extend({id(node): node for node in self.import_statements.values()}.values())
         for fn in self.functions:
             nodes.append(fn.node.name)
             nodes.extend(fn.node.decorators)
@@ -316,7 +319,15 @@ class FactCollector:
             return spans.get(id(node), UNKNOWN_SPAN)
 
         imports = tuple(
-            ImportFact(module, name, bound, span(alias), type_only, local)
+            ImportFact(
+                module,
+                name,
+                bound,
+                span(alias),
+                type_only,
+                local,
+                span(self.import_statements[id(alias)]),
+            )
             for (bound, _target, module, name, alias), type_only, local in self.imports
         )
         functions = tuple(_freeze_function(fn, span) for fn in self.functions)

@@ -86,6 +86,8 @@ class ImportFact:
     span: Span
     type_only: bool = False
     local: bool = False
+    # The whole ``import``/``from ... import`` statement: rules report once per statement.
+    statement: Span | None = None
 
     @property
     def target(self) -> str:

@@ -334,6 +334,14 @@ class Project:
                 found = value
         return (facts, found) if found is not None else None
 
+    def module_assignments(self, qualified: str) -> list[tuple[ModuleFacts, Value]]:
+        """Every value assigned to a module-level variable, in source order."""
+        split = self.split_target(self.canonical(qualified))
+        if split is None or not split[1] or "." in split[1]:
+            return []
+        facts = self.modules[split[0]]
+        return [(facts, value) for var, value in facts.assignments if var == split[1]]
+
     def assignment_of(self, module: str, dotted: Dotted) -> tuple[ModuleFacts, Value] | None:
         """The module-level assignment ``dotted`` refers to in ``module``, if it is one."""
         resolved = self.resolve_canonical(module, dotted)
@@ -489,11 +497,24 @@ class Project:
 
     # -- FastAPI structure ---------------------------------------------------------------
     def is_app_object(self, module: str, dotted: Dotted) -> bool:
-        """True when ``dotted`` in ``module`` names an ``APIRouter()``/``FastAPI()`` instance."""
-        assigned = self.assignment_of(module, dotted)
-        if assigned is None:
+        """True when ``dotted`` in ``module`` names an ``APIRouter()``/``FastAPI()`` instance.
+
+        The last module-level binding decides, except that ``app = CORSMiddleware(app,
+        ...)`` (a call wrapping the name itself, typically at the end of ``main.py``)
+        keeps the routes registered on the application before it.
+        """
+        resolved = self.resolve_canonical(module, dotted)
+        if resolved is None:
             return False
-        facts, value = assigned
+        name = resolved.rsplit(".", 1)[-1]
+        is_app = False
+        for facts, value in self.module_assignments(resolved):
+            is_app = self._is_app_constructor(facts, value) or (
+                is_app and _wraps_name(value, name)
+            )
+        return is_app
+
+    def _is_app_constructor(self, facts: ModuleFacts, value: Value) -> bool:
         if value.kind not in ("call", "instance"):
             return False
         constructor = self.resolve_canonical(facts.module, value.dotted)
@@ -740,3 +761,10 @@ def imports_of(facts: ModuleFacts, include_type_only: bool = False) -> Iterator[
     for imp in facts.imports:
         if include_type_only or not imp.type_only:
             yield imp
+
+
+def _wraps_name(value: Value, name: str) -> bool:
+    """``Wrapper(name, ...)``: a call that takes the previous value of ``name``."""
+    return value.kind == "call" and any(
+        arg.kind == "name" and arg.dotted == (name,) for arg in value.elements
+    )

@@ -7,11 +7,13 @@ Pydantic class": each used to be written two or three times, and the copies disa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
+from layerlint.diagnostics import UNKNOWN_SPAN, Span
 from layerlint.expressions import assigned_names, small_statements
-from layerlint.facts import Dotted, ModuleFacts
+from layerlint.facts import Dotted, FunctionFact, ImportFact, ModuleFacts
 from layerlint.file_context import FileContext
 from layerlint.project import PYDANTIC_BASES, SESSION, FunctionRef, Project
 
@@ -231,3 +233,53 @@ def is_pydantic_class(project: Project, qualified: str | None) -> bool:
     if qualified is None or qualified == SESSION:
         return False
     return bool(project.ancestry(qualified) & PYDANTIC_BASES)
+
+
+# -- module-level code ------------------------------------------------------------------
+
+
+def module_ref(facts: ModuleFacts) -> FunctionRef:
+    """A pseudo-function for module-level code, so type inference sees module globals."""
+    return FunctionRef(
+        facts,
+        FunctionFact(
+            name="<module>",
+            qualname="<module>",
+            class_name=None,
+            span=UNKNOWN_SPAN,
+            decorators=(),
+            params=(),
+            returns=None,
+            calls=facts.calls,
+            raises=(),
+        ),
+    )
+
+
+def code_units(project: Project) -> Iterator[FunctionRef]:
+    """Every function of the project plus one pseudo-function per module's top level."""
+    for facts in project.modules.values():
+        yield module_ref(facts)
+        for fn in facts.functions:
+            yield FunctionRef(facts, fn)
+
+
+# -- imports ---------------------------------------------------------------------------
+
+
+def by_statement(imports: Iterable[ImportFact]) -> list[list[ImportFact]]:
+    """Imports grouped per ``import`` statement, in source order.
+
+    Rules about imports report a statement once, naming every offending name in it,
+    rather than once per imported name.
+    """
+    groups: dict[Span | tuple[int, int], list[ImportFact]] = {}
+    for imp in imports:
+        key = imp.statement or (imp.span.line, imp.span.column)
+        groups.setdefault(key, []).append(imp)
+    return list(groups.values())
+
+
+def names_list(imports: Iterable[ImportFact]) -> str:
+    """```a`, `b``` for a message."""
+    return ", ".join(f"`{imp.target}`" for imp in imports)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import ImportFact
 from layerlint.project import ORM_BASES, Project
-from layerlint.rules._common import is_migration_module
+from layerlint.rules._common import by_statement, is_migration_module
 from layerlint.rules.base import Example, Finding, ProjectRule
 
 # A small application for the LL602 examples.
@@ -38,7 +38,7 @@ class MigrationImportsAppModels(ProjectRule):
     from the models layer: its modules, and the enums, constants and helpers they
     define (``from app.models.post import PostStatus``). Helpers from other layers
     (``app/db/types.py``) are fine; so are ``TYPE_CHECKING`` imports and Alembic's
-    ``env.py`` (which needs the metadata).
+    ``env.py`` (which needs the metadata). One import statement is one finding.
 
     **Why is this bad?** A revision describes the schema at one point in time. If it
     imports today's models (or their enums and lengths), it changes meaning whenever the
@@ -121,12 +121,16 @@ class MigrationImportsAppModels(ProjectRule):
         for facts in project.modules.values():
             if not is_migration_module(project.layer_of(facts.module), facts):
                 continue
-            for imp in facts.imports:
-                if imp.type_only:
-                    continue
-                what = self._model_import(project, imp)
-                if what is not None:
-                    yield Finding(facts.path, imp.span, self.message.format(what=what))
+            checked = (imp for imp in facts.imports if not imp.type_only)
+            for statement in by_statement(checked):
+                found = [
+                    (imp, what)
+                    for imp in statement
+                    if (what := self._model_import(project, imp)) is not None
+                ]
+                if found:
+                    what = " and ".join(what for _, what in found)
+                    yield Finding(facts.path, found[0][0].span, self.message.format(what=what))
 
     @staticmethod
     def _model_import(project: Project, imp: ImportFact) -> str | None:

@@ -307,6 +307,10 @@ def _status_reference(
     return None
 
 
+# Layers where an ``HTTPException`` is itself the finding (LL104/LL105): naming its
+# status better is beside the point.
+_HTTP_EXCEPTION_LAYERS = frozenset({"services", "repositories"})
+
 # Positional index of the status code in each class that takes one.
 _STATUS_ARGUMENT = {
     "HTTPException": 0,
@@ -355,6 +359,9 @@ class BareStatusCode(FileRule):
     services, repositories or models module the fix never adds a ``fastapi``/``starlette``
     import (that would be LL106): it is offered there only when ``status`` is already
     imported.
+
+    In the services and repositories layers an ``HTTPException`` is itself the finding
+    (LL104/LL105), so its status code is not reported again.
     """
 
     code = "LL201"
@@ -605,6 +612,8 @@ class BareStatusCode(FileRule):
             return
         qualified = ctx.qualified_name(func)
         if qualified is None or qualified.split(".", 1)[0] not in ("fastapi", "starlette"):
+            return
+        if name == "HTTPException" and ctx.layer in _HTTP_EXCEPTION_LAYERS:
             return
         self._check(arg, ctx)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import libcst as cst
 
@@ -10,33 +10,35 @@ from layerlint.expressions import dotted_name
 from layerlint.file_context import FileContext
 from layerlint.rules._common import SYNC_SESSIONS, is_test_path
 from layerlint.rules.base import Example, FileRule, OptionValue
+from layerlint.rules.fastapi._blocking_calls import (
+    BLOCKING_BUILTINS,
+    BLOCKING_FUNCTIONS,
+    BLOCKING_METHODS,
+    Scope,
+    bound_names,
+    name_types,
+    receiver_class,
+)
 from layerlint.rules.fastapi._blocking_through_calls import BlockingCallThroughHelpers
 from layerlint.rules.fastapi._support import REQUEST_LAYERS, SESSION_IO
-
-_BLOCKING_FUNCTIONS = frozenset(
-    {
-        "time.sleep",
-        "urllib.request.urlopen",
-        "subprocess.run",
-        "subprocess.call",
-        "subprocess.check_call",
-        "subprocess.check_output",
-        "os.system",
-        "builtins.open",
-    }
-)
-
-
-_BLOCKING_MODULES = ("requests.",)
 
 
 class BlockingCallInAsync(FileRule):
     """A blocking call inside ``async def``.
 
     **What it does:** flags, directly inside an ``async def``, calls that block the
-    thread: ``time.sleep``, ``requests.*``, ``urllib.request.urlopen``,
-    ``subprocess.run``/``call``/``check_output``, ``os.system``, the built-in ``open()``,
-    and I/O methods of a synchronous SQLAlchemy/SQLModel ``Session`` parameter. It also
+    thread: ``time.sleep``; HTTP requests with ``requests.get``/``post``/...,
+    ``httpx.get``/``post``/..., ``urllib3.request`` and ``urllib.request.urlopen``;
+    processes (``subprocess.run``/``call``/``check_call``/``check_output``/``getoutput``/
+    ``Popen``, ``os.system``/``popen``/``spawn*``/``posix_spawn``/``wait*``); files (the
+    built-in ``open()``, ``io.open``/``open_code``); ``input()``; and the I/O methods of
+    values whose type the code states: a synchronous ``httpx.Client``,
+    ``requests.Session`` or ``urllib3.PoolManager`` (``client.get(...)``), a
+    ``pathlib.Path`` (``open``/``read_text``/``write_text``/``read_bytes``/
+    ``write_bytes``/``touch``) and a synchronous SQLAlchemy/SQLModel ``Session``
+    parameter. Building a value is not I/O: ``requests.Session()``,
+    ``requests.Request()`` and exception classes are not reported, nor is a function of
+    your own that happens to be called ``open``. It also
     flags a call from ``async def`` to a plain ``def`` of the project (a repository
     method, a helper) that runs a session query itself or one call further down
     (``session.execute()`` whose result it uses, or ``session.query()``). Calls in
@@ -70,6 +72,13 @@ class BlockingCallInAsync(FileRule):
         "    async with httpx.AsyncClient() as client:\n        response = await client.get(url)\n"
         "    async with aiofiles.open('x') as handle:\n        await handle.read()\n    return response.content\n",
         "from sqlalchemy.ext.asyncio import AsyncSession\n\nasync def load(session: AsyncSession) -> None:\n    await session.execute('select 1')\n",
+        "import requests\n\ndef open(name: str) -> str:\n    return name\n\n"
+        "async def build(url: str) -> requests.Request:\n"
+        "    open('report')\n"
+        "    session = requests.Session()\n"
+        "    if not url:\n"
+        "        raise requests.exceptions.RequestException('no url')\n"
+        "    return requests.Request('GET', url)\n",
         Example(
             {
                 "app/repositories/items.py": (
@@ -105,6 +114,13 @@ class BlockingCallInAsync(FileRule):
                 "app/services/mail.py": "from time import sleep as pause\n\nasync def retry() -> None:\n    pause(0.5)  # error\n"
             }
         ),
+        "from pathlib import Path\nimport httpx\n\n"
+        "async def export(client: httpx.Client | None, target: Path) -> None:\n"
+        "    client.post('/export')  # error\n"
+        "    target.write_text('done')  # error\n"
+        "    with httpx.Client() as sync_client:\n"
+        "        sync_client.get('/status')  # error\n"
+        "    Path('log.txt').read_text()  # error\n",
         Example(
             {
                 "app/repositories/items.py": (
@@ -139,6 +155,22 @@ class BlockingCallInAsync(FileRule):
         super().__init__(options)
         self._lambda_depth = 0
         self._awaited: set[int] = set()
+        self._chain: list[Scope] = []
+        self._bound: dict[int, frozenset[str]] = {}
+        self._types: dict[int, dict[str, str]] = {}
+
+    def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
+        self._chain = [node]
+        self._bound = {}
+        self._types = {}
+        self._awaited = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
+        self._chain.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef, ctx: FileContext) -> None:
+        if self._chain and self._chain[-1] is node:
+            self._chain.pop()
 
     def visit_Await(self, node: cst.Await, ctx: FileContext) -> None:
         self._awaited.add(id(node.expression))
@@ -163,35 +195,47 @@ class BlockingCallInAsync(FileRule):
         if described is not None:
             ctx.report(node, self.message.format(call=described))
 
-    @staticmethod
-    def _blocking(node: cst.Call, function: cst.FunctionDef, ctx: FileContext) -> str | None:
+    def _blocking(self, node: cst.Call, function: cst.FunctionDef, ctx: FileContext) -> str | None:
         dotted = dotted_name(node.func)
-        if dotted is None:
-            return None
-        if dotted == ("open",):
-            return (
-                "open()"
-                if ctx.qualified_name(node.func) is None and not _defines(function, "open")
-                else None
-            )
         qualified = ctx.qualified_name(node.func)
+        if dotted is not None and len(dotted) == 1 and dotted[0] in BLOCKING_BUILTINS:
+            return dotted[0] + "()" if qualified is None and not self._is_bound(dotted[0]) else None
         if qualified is not None:
-            if qualified in _BLOCKING_FUNCTIONS or qualified.startswith(_BLOCKING_MODULES):
-                return ".".join(dotted) + "()"
+            return ".".join(dotted or ()) + "()" if qualified in BLOCKING_FUNCTIONS else None
+        if not isinstance(node.func, cst.Attribute):
             return None
-        if len(dotted) == 2 and dotted[1] in SESSION_IO:
+        method = node.func.attr.value
+        receiver = node.func.value
+        kind = receiver_class(
+            receiver, self._chain, ctx.qualified_name, self._types_of(ctx), self._bound_of
+        )
+        if kind is not None and method in BLOCKING_METHODS[kind]:
+            if dotted is not None:
+                return ".".join(dotted) + "()"
+            return f"{kind.rsplit('.', 1)[-1]}(...).{method}()"
+        if dotted is not None and len(dotted) == 2 and method in SESSION_IO:
             annotation = _param_annotation(function, dotted[0])
             if annotation is not None and ctx.qualified_name(annotation) in SYNC_SESSIONS:
                 return ".".join(dotted) + "()"
         return None
 
+    def _is_bound(self, name: str) -> bool:
+        return any(name in self._bound_of(scope) for scope in self._chain)
 
-def _defines(function: cst.FunctionDef, name: str) -> bool:
-    params = function.params
-    return any(
-        p.name.value == name
-        for p in (*params.params, *params.kwonly_params, *params.posonly_params)
-    )
+    def _bound_of(self, scope: Scope) -> frozenset[str]:
+        found = self._bound.get(id(scope))
+        if found is None:
+            found = self._bound[id(scope)] = bound_names(scope)
+        return found
+
+    def _types_of(self, ctx: FileContext) -> Callable[[Scope], dict[str, str]]:
+        def types(scope: Scope) -> dict[str, str]:
+            found = self._types.get(id(scope))
+            if found is None:
+                found = self._types[id(scope)] = name_types(scope, ctx.qualified_name)
+            return found
+
+        return types
 
 
 def _param_annotation(function: cst.FunctionDef, name: str) -> cst.BaseExpression | None:

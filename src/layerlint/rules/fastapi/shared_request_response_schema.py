@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from layerlint.facts import Value
 from layerlint.project import Project
 from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.fastapi._support import (
     SEED_AI1,
     SEED_PATTERNS,
     body_params,
+    is_list_type,
     response_finding,
     response_type,
     routes,
@@ -128,9 +130,37 @@ class SharedRequestResponseSchema(ProjectRule):
             declared = response_type(project, route)
             if declared is None:
                 continue
-            returned = set(type_classes(project, declared.module, declared.value))
-            for param, model, _ in body_params(project, route.ref):
-                if model in returned:
+            single, listed = _response_classes(project, declared.module, declared.value)
+            for param, model, is_list in body_params(project, route.ref):
+                if model in (listed if is_list else single):
                     message = self.message.format(schema=model.rsplit(".", 1)[-1], param=param.name)
                     yield response_finding(route, declared, message)
                     break
+
+
+def _response_classes(
+    project: Project, module: str, value: Value, depth: int = 0
+) -> tuple[set[str], set[str]]:
+    """(classes the response holds as such, classes it holds as list items).
+
+    ``Item``, ``Item | None`` and ``Page[Item]`` hold ``Item`` itself; ``list[Item]``
+    holds it as items, so only a ``list[Item]`` body shares a schema with it.
+    """
+    single: set[str] = set()
+    listed: set[str] = set()
+    if depth > 4:
+        return single, listed
+    if value.kind == "subscript" and value.dotted and is_list_type(project, module, value.dotted):
+        for element in value.elements:
+            listed.update(type_classes(project, module, element))
+        return single, listed
+    if value.kind in ("name", "subscript") and value.dotted:
+        resolved = project.resolve_canonical(module, value.dotted)
+        if resolved is not None:
+            single.add(resolved)
+    if value.kind in ("subscript", "list", "other"):
+        for element in value.elements:
+            inner_single, inner_listed = _response_classes(project, module, element, depth + 1)
+            single |= inner_single
+            listed |= inner_listed
+    return single, listed

@@ -9,25 +9,10 @@ from layerlint.project import FunctionRef, Project
 from layerlint.rules._common import is_session
 from layerlint.rules._example_files import SESSION_DEPENDENCY
 from layerlint.rules.base import Finding, ProjectRule
-from layerlint.rules.layering._support import QUERY_METHODS, app, contains
+from layerlint.rules.layering._support import QUERY_METHODS, app
 
 _UNIT_OF_WORK_METHODS = frozenset(
     {"add", "add_all", "delete", "flush", "commit", "get", "merge", "refresh"}
-)
-
-
-_QUERY_BUILDERS = frozenset(
-    {
-        "sqlalchemy.select",
-        "sqlalchemy.sql.select",
-        "sqlalchemy.future.select",
-        "sqlmodel.select",
-        "sqlalchemy.insert",
-        "sqlalchemy.update",
-        "sqlalchemy.delete",
-        "sqlalchemy.text",
-        "sqlalchemy.sql.text",
-    }
 )
 
 
@@ -36,9 +21,10 @@ class DatabaseAccessInRoute(ProjectRule):
 
     **What it does:** flags, in functions of the routes layer, calls on a SQLAlchemy
     session (``execute``, ``scalars``, ``get``, ``add``, ``delete``, ``flush``,
-    ``commit``, ``query``...) and query builders (``select()``, ``insert()``, ``text()``).
-    A session is recognised by its type: a ``Session``/``AsyncSession`` annotation, a
-    ``Depends`` factory returning one, or a ``sessionmaker`` call.
+    ``commit``, ``query``...), once per call. A session is recognised by its type: a
+    ``Session``/``AsyncSession`` annotation, a ``Depends`` factory returning one, or a
+    ``sessionmaker`` call. Building a statement (``select()``, ``insert()``, ``text()``)
+    touches no database and is not reported by itself; the session call that runs it is.
 
     In a project without a repositories layer the advice names the services layer; a
     project with neither (everything in feature modules) keeps data access in its
@@ -131,26 +117,11 @@ class DatabaseAccessInRoute(ProjectRule):
     @staticmethod
     def _database_call(project: Project, ref: FunctionRef, call: CallFact) -> str | None:
         callee = call.callee
-        if len(callee) >= 2 and callee[-1] in QUERY_METHODS | _UNIT_OF_WORK_METHODS:
-            if is_session(project, ref, callee[:-1]):
-                return ".".join(callee) + "()"
-            return None
-        if len(callee) >= 1:
-            resolved = project.resolve_local_or_global(ref, callee)
-            if resolved in _QUERY_BUILDERS and not _nested_in_session_call(ref, call, project):
-                return ".".join(callee) + "()"
+        if (
+            len(callee) >= 2
+            and callee[-1] in QUERY_METHODS | _UNIT_OF_WORK_METHODS
+            and is_session(project, ref, callee[:-1])
+        ):
+            return ".".join(callee) + "()"
         return None
 
-
-def _nested_in_session_call(ref: FunctionRef, call: CallFact, project: Project) -> bool:
-    """``session.execute(select(...))`` is reported once, at the session call."""
-    for other in ref.function.calls:
-        if other is call or not contains(other.span, call.span):
-            continue
-        if (
-            len(other.callee) >= 2
-            and other.callee[-1] in QUERY_METHODS
-            and is_session(project, ref, other.callee[:-1])
-        ):
-            return True
-    return False

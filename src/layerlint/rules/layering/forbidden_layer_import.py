@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import ImportFact
 from layerlint.project import Project
+from layerlint.rules._common import by_statement, is_migration_module
 from layerlint.rules.base import Example, Finding, ProjectRule
 from layerlint.rules.layering._support import app
 
@@ -15,7 +16,8 @@ class ForbiddenLayerImport(ProjectRule):
 
     **What it does:** checks every import against the layer contract (routes → services
     → repositories → models, see ``layerlint graph``), following re-exports through
-    package ``__init__`` modules. ``TYPE_CHECKING``-only imports are not checked.
+    package ``__init__`` modules. ``TYPE_CHECKING``-only imports are not checked, and
+    neither are Alembic revisions: what they may import is LL602's concern.
 
     **Why is this bad?** Each layer exists so that its neighbours can change without it.
     A repository that imports a service, or a model that imports a route, ties layers
@@ -77,18 +79,46 @@ class ForbiddenLayerImport(ProjectRule):
     def check(self, project: Project) -> Iterator[Finding]:
         for facts in project.modules.values():
             importer = project.layer_of(facts.module)
-            if importer is None:
+            if importer is None or is_migration_module(importer, facts):
                 continue
-            for imp in facts.imports:
-                if imp.type_only:
-                    continue
-                finding = self._check_import(project, facts.module, facts.path, importer, imp)
+            checked = (imp for imp in facts.imports if not imp.type_only)
+            for statement in by_statement(checked):
+                finding = self._check_statement(project, facts.module, facts.path, importer, statement)
                 if finding is not None:
                     yield finding
 
-    def _check_import(
-        self, project: Project, module: str, path: str, importer: str, imp: ImportFact
+    def _check_statement(
+        self,
+        project: Project,
+        module: str,
+        path: str,
+        importer: str,
+        statement: list[ImportFact],
     ) -> Finding | None:
+        """One finding per import statement, naming each forbidden import in it."""
+        offending: list[tuple[ImportFact, str, str]] = []
+        for imp in statement:
+            forbidden = self._forbidden(project, module, importer, imp)
+            if forbidden is not None:
+                offending.append((imp, *forbidden))
+        if not offending:
+            return None
+        layers = list(dict.fromkeys(imported for _, imported, _ in offending))
+        imported = " and ".join(layers)
+        message = self.message.format(importer=importer, imported=imported)
+        if len(layers) > 1:
+            message += "s"
+        if len(offending) == 1:
+            message += f": `{offending[0][0].target}`{offending[0][2]}"
+        else:
+            message += ": " + ", ".join(f"`{imp.target}`{note}" for imp, _, note in offending)
+        return Finding(path, offending[0][0].span, message)
+
+    @staticmethod
+    def _forbidden(
+        project: Project, module: str, importer: str, imp: ImportFact
+    ) -> tuple[str, str] | None:
+        """(imported layer, re-export note) when the contract forbids this import."""
         direct = project.split_target(imp.target)
         canonical_module = project.module_of_target(imp.target)
         if canonical_module is None or _known_exception(project, module, direct, canonical_module):
@@ -96,11 +126,10 @@ class ForbiddenLayerImport(ProjectRule):
         imported = project.layer_of(canonical_module)
         if project.contract.permits(importer, imported):
             return None
-        message = self.message.format(importer=importer, imported=imported)
-        message = f"{message}: `{imp.target}`"
+        note = ""
         if direct is not None and direct[0] != canonical_module:
-            message += f" (defined in {canonical_module}, re-exported by {direct[0]})"
-        return Finding(path, imp.span, message)
+            note = f" (defined in {canonical_module}, re-exported by {direct[0]})"
+        return str(imported), note
 
 
 def _known_exception(

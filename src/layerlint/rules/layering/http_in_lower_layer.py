@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import ImportFact
 from layerlint.project import FunctionRef, Project
+from layerlint.rules._common import by_statement, names_list
 from layerlint.rules.base import Example, Finding, ProjectRule
 
 _HTTP_MODULE_ALLOWED = frozenset(
@@ -58,10 +59,12 @@ class HttpInLowerLayer(ProjectRule):
             layer = project.layer_of(facts.module)
             if layer not in ("services", "repositories", "models"):
                 continue
-            for imp in facts.imports:
-                if _is_http_import(imp):
-                    what = f"`{imp.target}`"
-                    yield Finding(facts.path, imp.span, self.message.format(layer=layer, what=what))
+            http_imports = (imp for imp in facts.imports if _is_http_import(imp))
+            for statement in by_statement(http_imports):
+                what = names_list(statement)
+                yield Finding(
+                    facts.path, statement[0].span, self.message.format(layer=layer, what=what)
+                )
             for fn in facts.functions:
                 ref = FunctionRef(facts, fn)
                 if project.is_exempt_http_function(ref):

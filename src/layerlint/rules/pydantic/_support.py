@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
-from layerlint.diagnostics import UNKNOWN_SPAN
 from layerlint.expressions import assigned_names, dotted_name
-from layerlint.facts import Dotted, FunctionFact, ModuleFacts, Value
+from layerlint.facts import Dotted, Value
 from layerlint.project import PYDANTIC_BASES, SESSION, ClassRef, FunctionRef, Project
+from layerlint.rules._common import code_units as code_units  # re-exported
 from layerlint.rules._common import is_pydantic_class
+from layerlint.rules._common import module_ref as module_ref  # re-exported
 from layerlint.rules.base import Fix
 
 if TYPE_CHECKING:
@@ -232,32 +233,6 @@ def own_from_attributes(ref: ClassRef) -> bool | str | None:
     if cls.config_class is not None:
         return flag_in(cls.config_class)
     return "unset"
-
-
-def module_ref(facts: ModuleFacts) -> FunctionRef:
-    """A pseudo-function for module-level code, so type inference sees module globals."""
-    return FunctionRef(
-        facts,
-        FunctionFact(
-            name="<module>",
-            qualname="<module>",
-            class_name=None,
-            span=UNKNOWN_SPAN,
-            decorators=(),
-            params=(),
-            returns=None,
-            calls=facts.calls,
-            raises=(),
-        ),
-    )
-
-
-def code_units(project: Project) -> Iterator[FunctionRef]:
-    """Every function of the project plus one pseudo-function per module's top level."""
-    for facts in project.modules.values():
-        yield module_ref(facts)
-        for fn in facts.functions:
-            yield FunctionRef(facts, fn)
 
 
 def ambiguous_local(ref: FunctionRef, name: str) -> bool:

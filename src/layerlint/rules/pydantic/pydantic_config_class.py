@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -29,6 +29,7 @@ from layerlint.rules.pydantic._support import (
     Qualify,
     Verdict,
     assignments,
+    base_expression,
     class_body,
     first_string,
     nested_config_classes,
@@ -480,7 +481,10 @@ class PydanticConfigClass(FileRule, ProjectRule):
     settings class) with the v2 key names (``orm_mode`` -> ``from_attributes``,
     ``allow_population_by_field_name`` -> ``populate_by_name``, ``Extra.forbid`` ->
     ``"forbid"``...), comments kept. A ``Config`` with methods, or with a key v2 has no
-    equivalent for (``fields``, ``getter_dict``, ``json_loads``...), is left to you.
+    equivalent for (``fields``, ``getter_dict``, ``json_loads``...), is left to you. The
+    fix is safe only when the class is known to be a Pydantic model (its base is
+    Pydantic's, or a model of this file that is); with a base from elsewhere (another
+    package may read ``class Config`` itself) it is unsafe.
     """
 
     code = "LL401"
@@ -577,23 +581,38 @@ class PydanticConfigClass(FileRule, ProjectRule):
         super().__init__(options)
         self._models = ModelClassifier()
         self._settings: set[str] = set()
+        # Classes taken for models only because of what their Config sets.
+        self._presumed: set[str] = set()
         self._indent = "    "
 
     def visit_Module(self, node: cst.Module, ctx: FileContext) -> None:
         self._models.reset()
         self._settings.clear()
+        self._presumed.clear()
         self._indent = node.default_indent
 
     def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
         verdict = self._models.classify(node, ctx)
         if verdict is Verdict.NO:
             return
+        known = verdict is Verdict.YES and not self._has_presumed_base(node)
+        if not known:
+            self._presumed.add(node.name.value)
         settings = self._is_settings(node, ctx)
         for config in nested_config_classes(node):
             if is_model_class(verdict, config):
                 self._models.confirm(node)
                 fix = config_class_fix(node, config, ctx.qualified_name, settings, self._indent)
+                if fix is not None and not known:
+                    fix = replace(fix, safe=False)
                 ctx.report(config.name, fix=fix)
+
+    def _has_presumed_base(self, node: cst.ClassDef) -> bool:
+        """A base of this file that is a model only by presumption."""
+        return any(
+            dotted is not None and len(dotted) == 1 and dotted[0] in self._presumed
+            for dotted in (dotted_name(base_expression(arg)) for arg in node.bases)
+        )
 
     def check(self, project: Project) -> Iterator[Finding]:
         """The models the file walk cannot see are Pydantic: their base is in another module.

@@ -38,6 +38,10 @@ def field_argument_fix(arg: cst.Arg, siblings: Sequence[cst.Arg]) -> Fix | None:
     """
     if arg.keyword is None:
         return None
+    if arg.keyword.value == "env":
+        return _env_fix(arg, siblings)
+    if arg.keyword.value == "example":
+        return _example_fix(arg, siblings)
     new = FIELD_RENAMES.get(arg.keyword.value)
     if new is None or new in keywords(siblings):
         return None
@@ -56,6 +60,27 @@ def field_argument_fix(arg: cst.Arg, siblings: Sequence[cst.Arg]) -> Fix | None:
     return fix
 
 
+def _env_fix(arg: cst.Arg, siblings: Sequence[cst.Arg]) -> Fix | None:
+    """``env="APP_KEY"`` -> ``validation_alias="APP_KEY"``: unsafe, because the variable
+    is then matched as an alias (case-sensitively unless the settings say otherwise)."""
+    if arg.keyword is None or not isinstance(arg.value, cst.SimpleString):
+        return None
+    if "validation_alias" in keywords(siblings) or "alias" in keywords(siblings):
+        return None
+    return Fix(rename(arg.keyword, "validation_alias").replacements, safe=False)
+
+
+def _example_fix(arg: cst.Arg, siblings: Sequence[cst.Arg]) -> Fix | None:
+    """``example=X`` -> ``examples=[X]``: unsafe, the JSON schema then carries an
+    ``examples`` list instead of an ``example`` value."""
+    if arg.keyword is None or "examples" in keywords(siblings):
+        return None
+    listed = cst.List([cst.Element(arg.value)])
+    return Fix(
+        ((arg.keyword, arg.keyword.with_changes(value="examples")), (arg.value, listed)), safe=False
+    )
+
+
 _V1_FIELD_ARGUMENTS: Mapping[str, str] = {
     "regex": "use `pattern=`",
     "min_items": "use `min_length=`",
@@ -63,22 +88,40 @@ _V1_FIELD_ARGUMENTS: Mapping[str, str] = {
     "allow_mutation": "use `frozen=` (inverted)",
     "const": "annotate the field with `Literal[value]`",
     "unique_items": "annotate the field as a `set[...]`",
+    "env": (
+        "pydantic-settings 2 ignores it and no longer reads that variable;"
+        " use `validation_alias=` (`AliasChoices(...)` for several names)"
+    ),
+    "example": "use `examples=[...]`",
 }
 
 
 _PYDANTIC_FIELD = frozenset({"pydantic.Field", "pydantic.fields.Field"})
+
+# The constrained-type functions take the same renamed constraints in v2.
+_CONSTRAINED_TYPES = frozenset(
+    f"{module}.{name}"
+    for module in ("pydantic", "pydantic.types")
+    for name in ("constr", "conlist", "conset", "confrozenset", "conbytes")
+)
+_CONSTRAINT_ARGUMENTS = frozenset({"regex", "min_items", "max_items", "unique_items"})
 
 
 class PydanticV1FieldArgument(FileRule):
     """A Pydantic v1 keyword argument to ``Field()``.
 
     **What it does:** flags ``regex=``, ``min_items=``, ``max_items=``, ``const=``,
-    ``allow_mutation=`` and ``unique_items=`` passed to ``pydantic.Field`` (resolved
-    through the file's imports). ``sqlmodel.Field`` keeps some of these names and is not
-    checked. Each keyword is reported on its own line.
+    ``allow_mutation=``, ``unique_items=``, ``env=`` and ``example=`` passed to
+    ``pydantic.Field`` (resolved through the file's imports), and ``regex=``,
+    ``min_items=``, ``max_items=``, ``unique_items=`` passed to ``constr()``,
+    ``conlist()``, ``conset()``, ``confrozenset()`` and ``conbytes()``. ``sqlmodel.Field`` keeps
+    some of these names and is not checked. Each keyword is reported on its own line.
 
     **Why is this bad?** Pydantic v2 removed or renamed them: ``const``/``unique_items``
-    raise, the others only warn and will be dropped.
+    raise, the others only warn and will be dropped. ``env=`` is worse: pydantic-settings
+    2 ignores it, so the setting silently stops reading its environment variable.
+    ``example=`` is an unknown keyword in v2 (a deprecated extra); ``examples=[...]`` is
+    the v2 argument.
 
     **Example:** ``code: str = Field(regex=r"^[A-Z]{3}$")``.
 
@@ -86,7 +129,10 @@ class PydanticV1FieldArgument(FileRule):
     ``Literal[...]`` for constants and ``set[...]`` for unique items.
 
     **Fix:** renames ``regex``/``min_items``/``max_items`` and turns a literal
-    ``allow_mutation=X`` into ``frozen=not X``. A ``regex`` that is not a plain literal,
+    ``allow_mutation=X`` into ``frozen=not X``; ``env="NAME"`` becomes
+    ``validation_alias="NAME"`` as an unsafe fix (an alias is matched exactly, where
+    the settings may match variables case-insensitively), and ``example=X`` becomes
+    ``examples=[X]``, unsafe as the JSON schema changes. A ``regex`` that is not a plain literal,
     or uses look-around or back-references (v2 checks ``pattern`` with a Rust engine
     that lacks them), is an unsafe fix; ``const`` and ``unique_items`` need a type
     change and are left to you.
@@ -122,7 +168,13 @@ class PydanticV1FieldArgument(FileRule):
         "import pydantic\n\n"
         "class Item(pydantic.BaseModel):\n"
         "    kind: str = pydantic.Field('item', const=True)  # error\n"
-        "    ids: list[int] = pydantic.fields.Field(unique_items=True)  # error\n",
+        "    ids: list[int] = pydantic.fields.Field(unique_items=True)  # error\n"
+        "    code: pydantic.constr(regex=r'^[A-Z]+$')  # error\n"
+        "    parts: pydantic.conlist(int, min_items=1)  # error\n",
+        "from pydantic import BaseSettings, Field\n\n"
+        "class Settings(BaseSettings):\n"
+        "    api_key: str = Field(..., env='PAYMENTS_API_KEY')  # error\n"
+        "    region: str = Field('eu', example='us-east-1')  # error\n",
         Example(
             {
                 "app/schemas/item.py": (
@@ -161,7 +213,14 @@ class PydanticV1FieldArgument(FileRule):
             for arg in node.args
             if arg.keyword is not None and arg.keyword.value in _V1_FIELD_ARGUMENTS
         ]
-        if not found or ctx.qualified_name(node.func) not in _PYDANTIC_FIELD:
+        if not found:
+            return
+        callee = ctx.qualified_name(node.func)
+        if callee in _CONSTRAINED_TYPES:
+            found = [
+                arg for arg in found if arg.keyword and arg.keyword.value in _CONSTRAINT_ARGUMENTS
+            ]
+        elif callee not in _PYDANTIC_FIELD:
             return
         for arg in found:
             assert arg.keyword is not None

@@ -321,8 +321,9 @@ class PydanticV1Validator(FileRule):
 
     **What it does:** flags decorators that resolve, through the file's imports, to
     Pydantic's v1 ``validator`` or ``root_validator`` (``pydantic.validator``,
-    ``pydantic.class_validators.validator``...). A project's own ``validator`` helper
-    and ``pydantic.v1`` imports (LL408) are not reported.
+    ``pydantic.class_validators.validator``...), and the same used as a call
+    (``_lower = validator("email", allow_reuse=True)(lower)``, no fix). A project's own
+    ``validator`` helper and ``pydantic.v1`` imports (LL408) are not reported.
 
     **Why is this bad?** They are deprecated in v2, have different signatures
     (``values`` instead of ``ValidationInfo``, ``pre=`` instead of ``mode=``) and, as
@@ -390,6 +391,13 @@ class PydanticV1Validator(FileRule):
         "    @check('name')  # error\n"
         "    def upper(cls, value: str) -> str:\n"
         "        return value\n",
+        "from pydantic import BaseModel, root_validator, validator\n\n"
+        "def normalize(cls, value: str) -> str:\n"
+        "    return value.strip()\n\n"
+        "class Address(BaseModel):\n"
+        "    city: str\n"
+        "    _city = validator('city', allow_reuse=True)(normalize)  # error\n"
+        "    _whole = root_validator(pre=True, allow_reuse=True)(lambda cls, v: v)  # error\n",
         Example(
             {
                 "app/schemas/user.py": (
@@ -497,6 +505,21 @@ class PydanticV1Validator(FileRule):
                 decorator=".".join(dotted), replacement=_VALIDATORS[qualified]
             )
             ctx.report(decorator, message, fix=validator_fix(context, ctx.qualified_name))
+
+    def visit_Call(self, node: cst.Call, ctx: FileContext) -> None:
+        """The call form ``validator("x")(fn)`` / ``root_validator(pre=True)(fn)``."""
+        inner = node.func
+        if not isinstance(inner, cst.Call):
+            return
+        dotted = dotted_name(inner.func)
+        qualified = ctx.qualified_name(inner.func) if dotted is not None else None
+        if dotted is None or qualified is None or qualified not in _VALIDATORS:
+            return
+        message = (
+            f"`{'.'.join(dotted)}(...)(...)` is Pydantic v1 API;"
+            f" use `{_VALIDATORS[qualified]}(...)(...)` on a classmethod"
+        )
+        ctx.report(node, message)
 
     def visit_ClassDef(self, node: cst.ClassDef, ctx: FileContext) -> None:
         for decorator in node.decorators:

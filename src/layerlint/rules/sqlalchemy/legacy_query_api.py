@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from layerlint.facts import CallFact, Dotted, Value
 from layerlint.project import FunctionRef, Project
-from layerlint.rules._common import is_session
+from layerlint.rules._common import code_units, is_session
 from layerlint.rules._example_files import USER_MODEL
 from layerlint.rules.base import Example, Finding, ProjectRule
 
@@ -91,12 +91,12 @@ class LegacyQueryApi(ProjectRule):
                     yield Finding(
                         facts.path, imp.span, self.message.format(what="`Query` imported")
                     )
-            for fn in facts.functions:
-                ref = FunctionRef(facts, fn)
-                for call in fn.calls:
-                    what = self._legacy_call(project, ref, call)
-                    if what is not None:
-                        yield Finding(facts.path, call.span, self.message.format(what=what))
+        # Module-level code counts too (a script's ``db.query(User)`` at top level).
+        for ref in code_units(project):
+            for call in ref.function.calls:
+                what = self._legacy_call(project, ref, call)
+                if what is not None:
+                    yield Finding(ref.module.path, call.span, self.message.format(what=what))
 
     @staticmethod
     def _legacy_call(project: Project, ref: FunctionRef, call: CallFact) -> str | None:

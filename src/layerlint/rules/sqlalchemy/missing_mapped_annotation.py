@@ -178,9 +178,10 @@ class MissingMappedAnnotation(_DeclarativeAttributeRule):
     """A mapped attribute without a ``Mapped[...]`` annotation.
 
     **What it does:** flags attributes of a declarative class assigned a
-    ``mapped_column()``, ``relationship()``, ``Column()``, ``column_property()``,
-    ``composite()``, ``synonym()`` or ``deferred()`` whose annotation is missing or is
-    not ``Mapped[...]`` (``WriteOnlyMapped``/``DynamicMapped`` count as mapped).
+    ``mapped_column()``, ``relationship()``, ``column_property()``, ``composite()``,
+    ``synonym()`` or ``deferred()`` whose annotation is missing or is not ``Mapped[...]``
+    (``WriteOnlyMapped``/``DynamicMapped`` count as mapped). A ``Column()`` attribute is
+    LL301's finding: its fix adds the annotation along with ``mapped_column()``.
 
     **Why is this bad?** Without ``Mapped[...]`` type checkers see ``Column[Any]`` or
     ``RelationshipProperty`` instead of ``str`` or ``list[Post]``, and SQLAlchemy 2.0
@@ -235,7 +236,7 @@ class MissingMappedAnnotation(_DeclarativeAttributeRule):
         "Base = orm.declarative_base()\n"
         "class User(Base):\n"
         "    __tablename__ = 'users'\n"
-        "    id = sa.Column(sa.Integer, primary_key=True)  # error\n"
+        "    id = sa.Column(sa.Integer, primary_key=True)  # error: LL301\n"
         "    name = orm.column_property(sa.func.lower('x'))  # error\n",
         Example(
             {
@@ -301,10 +302,10 @@ class MissingMappedAnnotation(_DeclarativeAttributeRule):
         facts: FileFacts,
         ctx: FileContext,
     ) -> None:
-        if is_mapped_annotation(attribute.annotation):
+        if attribute.kind == "column" or is_mapped_annotation(attribute.annotation):
             return
         fix = None
-        if attribute.kind in ("column", "mapped_column"):
+        if attribute.kind == "mapped_column":
             fix = column_fix(attribute, record, facts, convert=False)
         elif attribute.kind == "relationship":
             fix = relationship_fix(attribute, record, classes, facts)
