@@ -268,6 +268,17 @@ def assigned_names(
             yield stmt.target, stmt.value
 
 
+def target_names(target: cst.BaseExpression) -> Iterator[str]:
+    """Names an assignment target binds (``a``, ``a, (b, *c)``); attributes bind none."""
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, cst.Tuple | cst.List):
+        for element in target.elements:
+            yield from target_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from target_names(target.value)
+
+
 def small_statements(statements: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseSmallStatement]:
     """The small statements of the simple statement lines among ``statements``."""
     for stmt in statements:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 
-from layerlint.expressions import dotted_name
+from layerlint.expressions import dotted_name, target_names
 
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
@@ -167,7 +167,7 @@ def _pair_targets(
         for left, right in zip(target.elements, value.elements, strict=True):
             yield from _pair_targets(left.value, right.value, qualify)
         return
-    for name in _target_names(target):
+    for name in target_names(target):
         yield name, None
 
 
@@ -197,23 +197,13 @@ def _names_bound_by(node: cst.CSTNode) -> Iterator[str]:
                     yield dotted[0]
     elif isinstance(node, cst.Assign):
         for target in node.targets:
-            yield from _target_names(target.target)
+            yield from target_names(target.target)
     elif isinstance(node, cst.AnnAssign | cst.AugAssign | cst.For | cst.NamedExpr):
-        yield from _target_names(node.target)
+        yield from target_names(node.target)
     elif isinstance(node, cst.WithItem) and node.asname is not None:
-        yield from _target_names(node.asname.name)
+        yield from target_names(node.asname.name)
     elif isinstance(node, cst.Global | cst.Nonlocal):
         yield from (item.name.value for item in node.names)
-
-
-def _target_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, cst.Tuple | cst.List):
-        for element in target.elements:
-            yield from _target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
 
 
 def _parameters(params: cst.Parameters) -> Iterator[cst.Param]:

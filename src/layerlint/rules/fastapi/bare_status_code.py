@@ -13,6 +13,7 @@ from layerlint.expressions import (
     is_type_checking,
     keyword_arg,
     literal_int,
+    target_names,
 )
 from layerlint.file_context import FileContext
 from layerlint.project import ROUTE_METHODS
@@ -195,7 +196,7 @@ def _scope_bindings(scope: cst.Module | Scope) -> Bindings:
                 found.setdefault(name, set()).add("" if typing_only else imported)
             continue
         for target in _binding_targets(node):
-            for name in _target_names(target):
+            for name in target_names(target):
                 found.setdefault(name, set()).add("")
         if isinstance(node, cst.If) and is_type_checking(node.test):
             stack.append((node.body, True))
@@ -241,16 +242,6 @@ def _binding_targets(node: cst.CSTNode) -> list[cst.BaseExpression]:
     if isinstance(node, cst.TypeAlias):
         return [node.name]
     return []
-
-
-def _target_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, cst.Tuple | cst.List):
-        for element in target.elements:
-            yield from _target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
 
 
 def status_constant_fix(
